@@ -1,0 +1,511 @@
+// WebSocket hub implementation; the protocol and invariants are in hub.hpp.
+#include "hub.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "scope_filter.hpp"
+#include "state_json.hpp"
+#include "upstream_compat.hpp"
+
+namespace opdesk::api {
+namespace asio = boost::asio;
+using json = nlohmann::json;
+
+namespace {
+
+const char* kind_name(pbx::EntityKind k) {
+  switch (k) {
+    case pbx::EntityKind::kExtension: return "extension";
+    case pbx::EntityKind::kCall: return "call";
+    case pbx::EntityKind::kQueue: return "queue";
+    case pbx::EntityKind::kParked: return "parked";
+    case pbx::EntityKind::kConference: return "conference";
+    case pbx::EntityKind::kPbx: return "pbx";
+  }
+  return "unknown";
+}
+
+std::shared_ptr<const std::string> frame_of(const json& j) {
+  return std::make_shared<const std::string>(j.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+bool origin_allowed(const Request& req, const std::vector<std::string>& allowed) {
+  std::string_view origin = req.header("origin");
+  if (origin.empty()) return true;  // not a browser: the token still has to be valid
+  for (const auto& a : allowed) {
+    if (a == origin || a == "*") return true;
+  }
+  auto scheme = origin.find("://");
+  std::string_view host = scheme == std::string_view::npos ? origin : origin.substr(scheme + 3);
+  return !host.empty() && host == req.header("host");
+}
+
+}  // namespace
+
+struct Hub::Group {
+  std::string key;
+  Principal proto;
+  std::set<std::pair<std::string, std::string>> visible;  // (kind, id)
+  uint64_t since_seq = 0;  // every batch after this one was applied to `visible`
+  uint64_t last_seq = 0;   // seq of the last delta sent to this group
+  struct Entry {
+    uint64_t seq, prev;
+    std::shared_ptr<const std::string> frame;
+  };
+  std::deque<Entry> ring;
+  std::set<Client*> members;
+  int64_t empty_since_ms = 0;
+};
+
+struct Hub::Client : WsHandler, std::enable_shared_from_this<Hub::Client> {
+  Hub& hub;
+  uint64_t id;
+  std::weak_ptr<WsPeer> peer;
+  std::string query_token;
+  std::string ip;
+  bool v1 = false;
+  bool authed = false;
+  bool authenticating = false;
+  bool closed = false;
+  Principal principal;
+  Group* group = nullptr;
+  bool needs_snapshot = false;
+  int64_t over_cap_since_ms = 0;
+  int64_t opened_ms = 0;
+  long long last_action_id = -1;
+  double tokens;
+  int64_t refill_ms = 0;
+  bool v1_update_pending = false;
+
+  Client(Hub& h, uint64_t i) : hub(h), id(i), tokens(h.opts_.actions_burst) {}
+
+  void send(const std::shared_ptr<const std::string>& f) {
+    if (auto p = peer.lock(); p && !closed) {
+      p->send(f);
+      ++hub.stats_.frames;
+      hub.stats_.bytes += f->size();
+    }
+  }
+  void send(const json& j) { send(frame_of(j)); }
+  void close(uint16_t code, const std::string& reason) {
+    if (auto p = peer.lock(); p && !closed) p->close(code, reason);
+  }
+
+  void on_open() override {
+    opened_ms = hub.now_ms_();
+    if (!query_token.empty()) start_auth(query_token, std::nullopt);
+  }
+  void on_close() override {
+    closed = true;
+    hub.detach(*this);
+  }
+  void on_message(std::string_view text) override;
+  void start_auth(std::string token, std::optional<std::pair<uint64_t, uint64_t>> resume);
+  void handle_action(json msg, bool upstream_form);
+  bool take_token();
+};
+
+// ---- Client -------------------------------------------------------------------------------
+
+void Hub::Client::on_message(std::string_view text) {
+  json msg = json::parse(text, nullptr, false);
+  if (msg.is_discarded() || !msg.is_object()) {
+    send(json{{"type", "error"}, {"error", {{"code", "request.body.invalid_json"}, {"message", "messages must be JSON objects"}}}});
+    return;
+  }
+  std::string type = msg.value("type", "");
+  if (!authed) {
+    if (authenticating) return;
+    std::string token;
+    if (msg.contains("token") && msg["token"].is_string()) token = msg["token"];
+    else if (msg.contains("auth_token") && msg["auth_token"].is_string()) token = msg["auth_token"];
+    if (token.empty()) {
+      close(4001, "authentication required: send {\"type\":\"auth\",\"token\":...} first");
+      return;
+    }
+    if (msg.value("protocol", "") == "v1") v1 = true;
+    std::optional<std::pair<uint64_t, uint64_t>> resume;
+    if (auto r = msg.find("resume"); r != msg.end() && r->is_object()) {
+      resume = std::make_pair(r->value("epoch", uint64_t{0}), r->value("seq", uint64_t{0}));
+    }
+    start_auth(std::move(token), resume);
+    return;
+  }
+  if (type == "ping") {
+    send(json{{"type", "pong"}, {"server_time", hub.now_ms_()}});
+  } else if (type == "resume") {
+    hub.detach(*this);
+    hub.attach(shared_from_this(), std::make_pair(msg.value("epoch", uint64_t{0}), msg.value("seq", uint64_t{0})));
+  } else if (type == "snapshot" || type == "get_state" || msg.value("action", "") == "get_state") {
+    hub.detach(*this);
+    hub.attach(shared_from_this(), std::nullopt);
+  } else if (type == "action") {
+    handle_action(std::move(msg), false);
+  } else if (type.empty() && msg.contains("action")) {
+    handle_action(std::move(msg), true);
+  } else if (type == "auth" || msg.contains("token")) {
+    // Later auth frames are ignored (the upstream client sends one on every open).
+  } else {
+    send(json{{"type", "error"}, {"error", {{"code", "request.type.unknown"}, {"message", "unknown message type '" + type + "'"}}}});
+  }
+}
+
+void Hub::Client::start_auth(std::string token, std::optional<std::pair<uint64_t, uint64_t>> resume) {
+  authenticating = true;
+  auto self = shared_from_this();
+  asio::co_spawn(hub.ex_, [self, token = std::move(token), resume]() -> asio::awaitable<void> {
+    auto res = co_await self->hub.auth_.authenticate(token);
+    self->authenticating = false;
+    if (self->closed) co_return;
+    if (!res.principal) {
+      self->send(json{{"type", "auth_invalid"}, {"error", {{"code", res.code}, {"message", res.message}}}});
+      self->close(4001, res.code.empty() ? "auth.token.invalid" : res.code);
+      co_return;
+    }
+    self->principal = std::move(*res.principal);
+    self->authed = true;
+    self->send(json{{"type", "auth_ok"}, {"user", self->principal.me}});
+    self->hub.attach(self, resume);
+  }, asio::detached);
+}
+
+bool Hub::Client::take_token() {
+  int64_t now = hub.now_ms_();
+  double elapsed = refill_ms == 0 ? 0 : static_cast<double>(now - refill_ms) / 1000.0;
+  refill_ms = now;
+  tokens = std::min(hub.opts_.actions_burst, tokens + elapsed * hub.opts_.actions_per_second);
+  if (tokens < 1.0) return false;
+  tokens -= 1.0;
+  return true;
+}
+
+void Hub::Client::handle_action(json msg, bool upstream_form) {
+  std::string action = msg.value("action", "");
+  json id = msg.contains("id") ? msg["id"] : json();
+  auto reply = [this, upstream_form, action, id](bool ok, const json& data, const std::string& code,
+                                                 const std::string& message) {
+    if (upstream_form) {
+      json r = {{"type", "action_result"}, {"action", action}, {"success", ok}};
+      if (!message.empty()) r["message"] = message;
+      send(r);
+      return;
+    }
+    json r = {{"type", "action_result"}, {"id", id}, {"ok", ok}};
+    if (ok) r["data"] = data;
+    else r["error"] = {{"code", code}, {"message", message}};
+    send(r);
+  };
+  if (!upstream_form) {
+    if (!id.is_number_integer()) {
+      reply(false, {}, "request.field.invalid", "action messages need an integer id");
+      return;
+    }
+    long long n = id.get<long long>();
+    if (n <= last_action_id) {
+      reply(false, {}, "request.id.reuse", "ids must increase on each connection");
+      return;
+    }
+    last_action_id = n;
+  }
+  if (action.empty()) {
+    reply(false, {}, "request.field.missing", "action is required");
+    return;
+  }
+  if (!take_token()) {
+    reply(false, {}, "request.rate_limited", "too many actions; slow down");
+    return;
+  }
+  auto self = shared_from_this();
+  asio::co_spawn(hub.ex_, [self, action, msg = std::move(msg), reply]() -> asio::awaitable<void> {
+    auto out = co_await self->hub.actions_.run(self->principal, action, msg, self->ip);
+    if (!self->closed) reply(out.ok, out.data, out.code, out.message);
+  }, asio::detached);
+}
+
+// ---- Hub ----------------------------------------------------------------------------------
+
+Hub::Hub(asio::any_io_executor ex, const pbx::Engine& engine, Authenticator& auth,
+         ActionRunner& actions, HubOptions opts, std::function<int64_t()> now_ms)
+    : ex_(ex), engine_(engine), auth_(auth), actions_(actions), opts_(std::move(opts)),
+      now_ms_(std::move(now_ms)) {
+  epoch_ = engine_.epoch();
+  last_seq_ = engine_.seq();
+  // One timer for housekeeping: slow clients, expired tokens, auth timeouts, idle groups.
+  asio::co_spawn(ex_, [this]() -> asio::awaitable<void> {
+    asio::steady_timer t(ex_);
+    for (;;) {
+      t.expires_after(std::chrono::seconds(1));
+      auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return;
+      int64_t now = now_ms_();
+      auto clients = clients_;
+      for (auto& [id, c] : clients) {
+        if (c->closed) continue;
+        if (!c->authed && !c->authenticating &&
+            now - c->opened_ms > std::chrono::duration_cast<std::chrono::milliseconds>(opts_.auth_timeout).count()) {
+          c->close(4001, "authentication timeout");
+        } else if (c->authed && c->principal.token_exp_ms > 0 && now >= c->principal.token_exp_ms) {
+          c->close(4001, "auth.token.expired");
+        } else if (c->needs_snapshot) {
+          auto p = c->peer.lock();
+          if (p && p->queued_messages() == 0) {
+            c->needs_snapshot = false;
+            c->send(snapshot_frame(c->principal));
+          } else if (now - c->over_cap_since_ms > opts_.stuck_timeout.count() * 1000) {
+            ++stats_.slow_closes;
+            c->close(4008, "client too slow: messages not read");
+          }
+        }
+      }
+      collect_groups();
+    }
+  }, asio::detached);
+}
+
+Hub::~Hub() = default;
+
+WsAccept Hub::accept(std::shared_ptr<WsPeer> peer, const Request& req) {
+  WsAccept out;
+  if (!origin_allowed(req, opts_.allowed_origins)) {
+    Response r;
+    r.status = 403;
+    r.body = R"({"error":{"code":"access.origin.forbidden","message":"this Origin may not open the live socket"}})";
+    out.reject = r;
+    return out;
+  }
+  auto c = std::make_shared<Client>(*this, next_client_id_++);
+  c->peer = peer;
+  c->ip = req.remote_ip;
+  if (auto t = req.query_value("token")) c->query_token = *t;
+  if (req.query_value("protocol").value_or("") == "v1") c->v1 = true;
+  clients_[c->id] = c;
+  stats_.clients = clients_.size();
+  out.handler = c;
+  return out;
+}
+
+std::shared_ptr<const std::string> Hub::snapshot_frame(const Principal& p) {
+  ++stats_.snapshots;
+  int64_t now = now_ms_();
+  json state = filter_snapshot(p, snapshot_json(engine_, now));
+  return frame_of(json{{"type", "snapshot"}, {"epoch", engine_.epoch()}, {"seq", engine_.seq()},
+                       {"server_time", now}, {"state", std::move(state)}});
+}
+
+Hub::Group& Hub::group_for(const Principal& p) {
+  std::string key = p.scope_key();
+  auto it = groups_.find(key);
+  if (it != groups_.end()) return *it->second;
+  auto g = std::make_unique<Group>();
+  g->key = key;
+  g->proto = p;
+  // Ids come from the engine's own maps, so they match Change::id exactly.
+  const auto& st = engine_.state();
+  auto consider = [&](pbx::EntityKind kind, const std::string& id) {
+    json data = entity_json(engine_, pbx::Change{kind, id, false});
+    if (!data.is_null() && visible(p, kind_name(kind), data)) g->visible.emplace(kind_name(kind), id);
+  };
+  for (const auto& [id, e] : st.extensions) consider(pbx::EntityKind::kExtension, id);
+  for (const auto& [id, c] : st.calls) consider(pbx::EntityKind::kCall, id);
+  for (const auto& [id, q] : st.queues) consider(pbx::EntityKind::kQueue, id);
+  for (const auto& [id, pk] : st.parked) consider(pbx::EntityKind::kParked, id);
+  for (const auto& [id, cf] : st.conferences) consider(pbx::EntityKind::kConference, id);
+  g->since_seq = engine_.seq();
+  g->last_seq = engine_.seq();
+  auto& ref = *g;
+  groups_[key] = std::move(g);
+  stats_.groups = groups_.size();
+  return ref;
+}
+
+void Hub::attach(const std::shared_ptr<Client>& c, std::optional<std::pair<uint64_t, uint64_t>> resume) {
+  Group& g = group_for(c->principal);
+  g.members.insert(c.get());
+  c->group = &g;
+  if (c->v1) {
+    c->send(json{{"type", "initial_state"},
+                 {"data", upstream_state(filter_snapshot(c->principal, snapshot_json(engine_, now_ms_())))},
+                 {"timestamp", iso_time(now_ms_())}});
+    return;
+  }
+  if (resume && resume->first == engine_.epoch() && resume->second >= g.since_seq &&
+      resume->second <= engine_.seq()) {
+    bool covered = g.ring.empty() || g.ring.front().prev <= resume->second ||
+                   g.ring.front().seq <= resume->second;
+    if (covered) {
+      for (const auto& e : g.ring) {
+        if (e.seq > resume->second) c->send(e.frame);
+      }
+      c->send(json{{"type", "resumed"}, {"epoch", engine_.epoch()}, {"seq", engine_.seq()}});
+      return;
+    }
+  }
+  c->send(snapshot_frame(c->principal));
+}
+
+void Hub::detach(Client& c) {
+  if (c.group) {
+    c.group->members.erase(&c);
+    if (c.group->members.empty()) c.group->empty_since_ms = now_ms_();
+    c.group = nullptr;
+  }
+  if (c.closed) {
+    clients_.erase(c.id);
+    stats_.clients = clients_.size();
+  }
+}
+
+void Hub::collect_groups() {
+  int64_t now = now_ms_();
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    auto& g = *it->second;
+    if (g.members.empty() && now - g.empty_since_ms > opts_.group_linger.count() * 1000) {
+      it = groups_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  stats_.groups = groups_.size();
+}
+
+void Hub::deliver(Client& c, const std::shared_ptr<const std::string>& frame) {
+  auto p = c.peer.lock();
+  if (!p || c.closed || !c.authed) return;
+  if (c.needs_snapshot) return;  // the housekeeping tick sends a fresh snapshot once drained
+  if (p->queued_bytes() + frame->size() > opts_.max_queue_bytes ||
+      p->queued_messages() + 1 > opts_.max_queue_messages) {
+    p->drop_queued();
+    c.needs_snapshot = true;
+    c.over_cap_since_ms = now_ms_();
+    ++stats_.slow_resets;
+    return;
+  }
+  c.send(frame);
+}
+
+void Hub::reset_groups_for_epoch() {
+  groups_.clear();
+  auto clients = clients_;
+  for (auto& [id, c] : clients) {
+    if (!c->authed || c->closed) continue;
+    c->group = nullptr;
+    attach(c, std::nullopt);
+  }
+}
+
+void Hub::publish(const pbx::ChangeBatch& batch) {
+  if (batch.epoch != epoch_) {
+    epoch_ = batch.epoch;
+    last_seq_ = batch.seq;
+    reset_groups_for_epoch();
+    return;
+  }
+  last_seq_ = batch.seq;
+  std::vector<std::optional<json>> data(batch.changes.size());
+  int64_t now = now_ms_();
+  for (auto& [key, gp] : groups_) {
+    Group& g = *gp;
+    json changes = json::array();
+    for (size_t i = 0; i < batch.changes.size(); ++i) {
+      const auto& ch = batch.changes[i];
+      const char* kind = kind_name(ch.kind);
+      std::pair<std::string, std::string> vkey{kind, ch.id};
+      bool vis = false;
+      if (!ch.removed) {
+        if (!data[i]) {
+          data[i] = entity_json(engine_, ch);
+          ++stats_.serializations;
+        }
+        vis = !data[i]->is_null() && visible(g.proto, kind, *data[i]);
+      }
+      if (vis) {
+        changes.push_back({{"op", "upsert"}, {"kind", kind}, {"id", ch.id}, {"data", *data[i]}});
+        g.visible.insert(vkey);
+      } else if (g.visible.erase(vkey) > 0) {
+        changes.push_back({{"op", "remove"}, {"kind", kind}, {"id", ch.id}});
+      }
+    }
+    if (changes.empty()) continue;
+    auto frame = frame_of(json{{"type", "delta"}, {"epoch", batch.epoch}, {"seq", batch.seq},
+                               {"prev_seq", g.last_seq}, {"server_time", now},
+                               {"changes", std::move(changes)}});
+    g.ring.push_back({batch.seq, g.last_seq, frame});
+    while (g.ring.size() > opts_.ring_entries) g.ring.pop_front();
+    g.last_seq = batch.seq;
+    for (Client* c : g.members) {
+      if (c->v1) {
+        if (!c->v1_update_pending) {
+          c->v1_update_pending = true;
+          auto self = c->shared_from_this();
+          // Upstream clients get the whole filtered state, at most every 250 ms.
+          asio::co_spawn(ex_, [this, self]() -> asio::awaitable<void> {
+            asio::steady_timer t(ex_, std::chrono::milliseconds(250));
+            co_await t.async_wait(asio::use_awaitable);
+            self->v1_update_pending = false;
+            if (self->closed) co_return;
+            self->send(json{{"type", "state_update"},
+                            {"data", upstream_state(filter_snapshot(self->principal, snapshot_json(engine_, now_ms_())))},
+                            {"timestamp", iso_time(now_ms_())}});
+          }, asio::detached);
+        }
+      } else {
+        deliver(*c, frame);
+      }
+    }
+  }
+}
+
+void Hub::refresh_user(int64_t user_id) {
+  auto clients = clients_;
+  for (auto& [id, c] : clients) {
+    if (!c->authed || c->closed || c->principal.user_id != user_id) continue;
+    asio::co_spawn(ex_, [this, c]() -> asio::awaitable<void> {
+      auto res = co_await auth_.reload(c->principal);
+      if (c->closed) co_return;
+      if (!res.principal) {
+        c->send(json{{"type", "auth_invalid"}, {"error", {{"code", res.code}, {"message", res.message}}}});
+        c->close(4001, res.code);
+        co_return;
+      }
+      bool rescope = res.principal->scope_key() != c->principal.scope_key();
+      c->principal = std::move(*res.principal);
+      c->send(json{{"type", "user"}, {"user", c->principal.me}});
+      if (rescope) {
+        detach(*c);
+        attach(c, std::nullopt);
+      }
+    }, asio::detached);
+  }
+}
+
+void Hub::refresh_all() {
+  std::set<int64_t> users;
+  for (auto& [id, c] : clients_) {
+    if (c->authed) users.insert(c->principal.user_id);
+  }
+  for (auto u : users) refresh_user(u);
+}
+
+void Hub::notify(const json& notice, std::string_view extension) {
+  auto frame = frame_of(notice);
+  for (auto& [id, c] : clients_) {
+    if (!c->authed || c->closed) continue;
+    if (!extension.empty() && !c->principal.sees_extension(extension)) continue;
+    deliver(*c, frame);
+  }
+}
+
+void Hub::shutdown() {
+  auto clients = clients_;
+  for (auto& [id, c] : clients) c->close(1001, "server shutting down");
+}
+
+HubStats Hub::stats() const { return stats_; }
+std::size_t Hub::client_count() const { return clients_.size(); }
+
+}  // namespace opdesk::api

@@ -1,0 +1,127 @@
+// WebSocket hub: authenticates live clients and fans the engine's change batches out to them.
+//
+// Protocol (docs/protocol.md): the client authenticates first (10 s limit), gets `auth_ok`
+// and a scoped `snapshot`, then ordered `delta`s. Clients whose principals have the same
+// scope_key() share a Group: each change batch is filtered and serialized ONCE per group and
+// the same buffer is queued to every member. A group remembers which entity ids its members
+// can see, so an entity leaving the scope is sent as a removal and nothing outside the scope is
+// ever sent. Each delta carries `seq` (the engine's batch number) and `prev_seq` (the previous
+// delta sent to that group), so a client detects a gap when prev_seq > its last seq. A ring of
+// recent deltas per group lets a reconnecting client resume from (epoch, seq); otherwise it
+// gets a new snapshot. Slow clients: past the queue cap their queue is dropped and they get a
+// fresh snapshot once it drains; a client stuck past stuck_timeout is closed (4008).
+// Everything runs on the one event loop: no locks.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "http_types.hpp"
+#include "principal.hpp"
+#include "pbx/engine.hpp"
+
+namespace opdesk::api {
+
+class Authenticator {
+ public:
+  struct Result {
+    std::optional<Principal> principal;
+    std::string code;  // auth.token.invalid | auth.token.expired | auth.user.inactive | ...
+    std::string message;
+  };
+  virtual ~Authenticator() = default;
+  virtual boost::asio::awaitable<Result> authenticate(std::string token) = 0;
+  // Re-reads the principal's user and scope from the store (same token).
+  virtual boost::asio::awaitable<Result> reload(const Principal& p) = 0;
+};
+
+class ActionRunner {
+ public:
+  struct Outcome {
+    bool ok = false;
+    nlohmann::json data;
+    int status = 200;
+    std::string code, message;
+  };
+  virtual ~ActionRunner() = default;
+  virtual boost::asio::awaitable<Outcome> run(const Principal& p, std::string action,
+                                              nlohmann::json params, std::string ip) = 0;
+};
+
+struct HubOptions {
+  std::vector<std::string> allowed_origins;
+  std::size_t max_queue_bytes = 8u << 20;   // per client; beyond → drop queue, resnapshot later
+  std::size_t max_queue_messages = 4096;
+  std::chrono::seconds stuck_timeout{30};   // over the cap this long → close 4008
+  std::size_t ring_entries = 2048;          // deltas kept per group for resume
+  std::chrono::seconds auth_timeout{10};
+  double actions_per_second = 5;            // per connection, burst actions_burst
+  double actions_burst = 20;
+  std::chrono::seconds group_linger{120};   // keep an empty group this long for resumes
+};
+
+struct HubStats {
+  std::size_t clients = 0;
+  std::size_t groups = 0;
+  uint64_t frames = 0;
+  uint64_t bytes = 0;
+  uint64_t snapshots = 0;
+  uint64_t slow_resets = 0;
+  uint64_t slow_closes = 0;
+  uint64_t serializations = 0;
+};
+
+class Hub {
+ public:
+  Hub(boost::asio::any_io_executor ex, const pbx::Engine& engine, Authenticator& auth,
+      ActionRunner& actions, HubOptions opts, std::function<int64_t()> now_ms);
+  ~Hub();
+
+  // WsFactory for the transport.
+  WsAccept accept(std::shared_ptr<WsPeer> peer, const Request& req);
+  // Called with every engine change batch, in order.
+  void publish(const pbx::ChangeBatch& batch);
+  // A user's role/scope/active flag changed: re-check their live connections now.
+  void refresh_user(int64_t user_id);
+  void refresh_all();
+  // Sends a notice to every client whose principal sees the given extension (or all when empty).
+  void notify(const nlohmann::json& notice, std::string_view extension = {});
+  void shutdown();
+  HubStats stats() const;
+  std::size_t client_count() const;
+
+  struct Client;
+  struct Group;
+
+ private:
+  friend struct Client;
+  std::shared_ptr<const std::string> snapshot_frame(const Principal& p);
+  Group& group_for(const Principal& p);
+  void attach(const std::shared_ptr<Client>& c, std::optional<std::pair<uint64_t, uint64_t>> resume);
+  void detach(Client& c);
+  void deliver(Client& c, const std::shared_ptr<const std::string>& frame);
+  void reset_groups_for_epoch();
+  void collect_groups();
+
+  boost::asio::any_io_executor ex_;
+  const pbx::Engine& engine_;
+  Authenticator& auth_;
+  ActionRunner& actions_;
+  HubOptions opts_;
+  std::function<int64_t()> now_ms_;
+  std::map<uint64_t, std::shared_ptr<Client>> clients_;
+  std::map<std::string, std::unique_ptr<Group>> groups_;
+  uint64_t next_client_id_ = 1;
+  uint64_t epoch_ = 0;
+  uint64_t last_seq_ = 0;
+  HubStats stats_;
+};
+
+}  // namespace opdesk::api

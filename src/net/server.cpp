@@ -1,0 +1,448 @@
+// Beast HTTP/WebSocket/TLS server; see server.hpp for the shape. This is the one translation
+// unit that instantiates Beast (it costs ~30 s and ~2 GB to compile): keep other code out.
+//
+// Error policy: expected errors (peer closed, timeout, TLS short read, limits) are values
+// handled where they occur; anything else ends the connection coroutine and is logged once in
+// the co_spawn completion handler.
+#include "server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <deque>
+#include <random>
+#include <set>
+
+#include "api/http_util.hpp"
+
+namespace opdesk::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+bool valid_request_id(std::string_view id) {
+  if (id.size() < 8 || id.size() > 64) return false;
+  for (char c : id) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string new_request_id() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* hex = "0123456789abcdef";
+  std::string s(16, '0');
+  uint64_t v = rng();
+  for (auto& c : s) {
+    c = hex[v & 0xf];
+    v >>= 4;
+  }
+  return s;
+}
+
+}  // namespace
+
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  asio::any_io_executor ex;
+  ServerOptions opts;
+  api::HttpHandler http;
+  api::WsFactory ws;
+  std::unique_ptr<ssl::context> ssl_ctx;
+  tcp::acceptor acceptor;
+  std::atomic<bool> stopping{false};
+  ServerStats stats;
+  std::set<std::shared_ptr<api::WsPeer>> ws_sessions;  // live WebSockets, for stop()
+
+  Impl(asio::any_io_executor e, ServerOptions o, api::HttpHandler h, api::WsFactory w)
+      : ex(e), opts(std::move(o)), http(std::move(h)), ws(std::move(w)), acceptor(e) {}
+
+  awaitable<void> listen();
+  awaitable<void> detect_session(tcp::socket sock);
+  template <class Stream>
+  awaitable<void> run_http(Stream& stream, beast::flat_buffer& buffer, bool secure,
+                           const std::string& peer_ip);
+  awaitable<void> redirect_to_https(beast::tcp_stream& stream, beast::flat_buffer& buffer);
+  template <class Stream>
+  awaitable<void> run_websocket(Stream stream, http::request<http::string_body> req,
+                                api::Request request);
+  api::Request to_api_request(const http::request<http::string_body>& req, bool secure,
+                              const std::string& peer_ip) const;
+  bool trusted(const std::string& ip) const {
+    for (const auto& p : opts.trusted_proxies) {
+      if (p == ip) return true;
+    }
+    return false;
+  }
+};
+
+// ---- WebSocket session -----------------------------------------------------------------
+
+template <class Stream>
+class WsSession final : public api::WsPeer, public std::enable_shared_from_this<WsSession<Stream>> {
+ public:
+  WsSession(Stream stream, std::shared_ptr<Server::Impl> server)
+      : ws_(std::move(stream)), wake_(ws_.get_executor()), server_(std::move(server)) {
+    wake_.expires_at(asio::steady_timer::time_point::max());
+  }
+
+  void send(std::shared_ptr<const std::string> text) override {
+    if (closing_ || closed_) return;
+    queued_bytes_ += text->size();
+    queue_.push_back(std::move(text));
+    wake_.cancel();
+  }
+  void close(uint16_t code, std::string reason) override {
+    if (closing_ || closed_) return;
+    closing_ = true;
+    close_code_ = code;
+    close_reason_ = std::move(reason);
+    wake_.cancel();
+  }
+  size_t queued_bytes() const override { return queued_bytes_; }
+  size_t queued_messages() const override { return queue_.size(); }
+  void drop_queued() override {
+    queue_.clear();
+    queued_bytes_ = 0;
+  }
+
+  websocket::stream<Stream>& ws() { return ws_; }
+
+  awaitable<void> read_loop(std::shared_ptr<api::WsHandler> handler) {
+    auto self = this->shared_from_this();
+    asio::co_spawn(ws_.get_executor(), write_loop(), asio::detached);
+    handler->on_open();
+    beast::flat_buffer buf;
+    for (;;) {
+      auto [ec, n] = co_await ws_.async_read(buf, kTuple);
+      if (ec) break;  // closed by the peer, by us, timeout or too large: all end the session
+      if (!ws_.got_text()) {
+        buf.consume(n);
+        continue;  // binary frames are not part of the protocol
+      }
+      auto data = buf.cdata();
+      handler->on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
+      buf.consume(n);
+    }
+    closed_ = true;
+    wake_.cancel();
+    handler->on_close();
+    server_->ws_sessions.erase(self);
+    server_->stats.websockets = server_->ws_sessions.size();
+  }
+
+ private:
+  awaitable<void> write_loop() {
+    auto self = this->shared_from_this();
+    while (!closed_) {
+      if (!queue_.empty()) {
+        auto msg = queue_.front();
+        ws_.text(true);
+        auto [ec, n] = co_await ws_.async_write(asio::buffer(*msg), kTuple);
+        if (!queue_.empty() && queue_.front() == msg) {
+          queue_.pop_front();
+          queued_bytes_ -= msg->size();
+        }
+        if (ec) break;
+        continue;
+      }
+      if (closing_) {
+        auto [ec] = co_await ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_), kTuple);
+        break;
+      }
+      wake_.expires_at(asio::steady_timer::time_point::max());
+      auto [ec] = co_await wake_.async_wait(kTuple);
+    }
+    closed_ = true;
+  }
+
+  websocket::stream<Stream> ws_;
+  asio::steady_timer wake_;
+  std::shared_ptr<Server::Impl> server_;
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  size_t queued_bytes_ = 0;
+  bool closing_ = false;
+  bool closed_ = false;
+  uint16_t close_code_ = 1000;
+  std::string close_reason_;
+};
+
+// ---- conversions ------------------------------------------------------------------------
+
+api::Request Server::Impl::to_api_request(const http::request<http::string_body>& req,
+                                          bool secure, const std::string& peer_ip) const {
+  api::Request r;
+  r.method = std::string(req.method_string());
+  r.target = std::string(req.target());
+  r.body = req.body();
+  r.remote_ip = peer_ip;
+  r.secure = secure;
+  for (const auto& f : req) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+  api::parse_target(r.target, r);
+  if (trusted(peer_ip)) {
+    std::string_view fwd = r.header("x-forwarded-for");
+    if (!fwd.empty()) {
+      auto comma = fwd.find(',');
+      std::string_view first = fwd.substr(0, comma);
+      while (!first.empty() && first.front() == ' ') first.remove_prefix(1);
+      while (!first.empty() && first.back() == ' ') first.remove_suffix(1);
+      if (!first.empty()) r.remote_ip = std::string(first);
+    }
+    if (r.header("x-forwarded-proto") == "https") r.secure = true;
+  }
+  std::string_view rid = r.header("x-request-id");
+  r.request_id = valid_request_id(rid) ? std::string(rid) : new_request_id();
+  return r;
+}
+
+http::response<http::string_body> to_beast_response(const api::Response& resp,
+                                                    const api::Request& req, unsigned version,
+                                                    bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(resp.status), version};
+  res.set(http::field::server, "opdesk");
+  if (!resp.content_type.empty()) res.set(http::field::content_type, resp.content_type);
+  res.set("X-Request-Id", req.request_id);
+  for (const auto& [k, v] : resp.headers) res.insert(k, v);
+  res.keep_alive(keep_alive);
+  if (req.method == "HEAD") {
+    res.content_length(resp.payload().size());
+  } else {
+    res.body() = resp.payload();
+    res.prepare_payload();
+  }
+  return res;
+}
+
+// ---- connection phases --------------------------------------------------------------------
+
+awaitable<void> Server::Impl::listen() {
+  auto self = shared_from_this();
+  for (;;) {
+    auto [ec, sock] = co_await acceptor.async_accept(kTuple);
+    if (stopping) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      spdlog::warn("http accept failed: {}", ec.message());
+      continue;
+    }
+    if (stats.connections >= opts.max_connections) {
+      ++stats.rejected_connections;
+      beast::error_code ignored;
+      sock.close(ignored);
+      continue;
+    }
+    ++stats.connections;
+    asio::co_spawn(ex, detect_session(std::move(sock)), [self](std::exception_ptr e) {
+      --self->stats.connections;
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::warn("http session ended: {}", ex.what());
+        }
+      }
+    });
+  }
+}
+
+awaitable<void> Server::Impl::detect_session(tcp::socket sock) {
+  beast::error_code ec;
+  auto ep = sock.remote_endpoint(ec);
+  std::string peer_ip = ec ? std::string() : ep.address().to_string();
+  beast::tcp_stream stream(std::move(sock));
+  beast::flat_buffer buffer;
+  if (ssl_ctx) {
+    stream.expires_after(kHandshakeTimeout);
+    auto [dec, is_tls] = co_await beast::async_detect_ssl(stream, buffer, kTuple);
+    if (dec) co_return;
+    if (is_tls) {
+      beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), *ssl_ctx);
+      auto [hec, used] = co_await tls.async_handshake(ssl::stream_base::server, buffer.data(), kTuple);
+      if (hec) co_return;
+      buffer.consume(used);
+      co_await run_http(tls, buffer, true, peer_ip);
+      co_return;
+    }
+    if (opts.redirect_http_to_https) {
+      co_await redirect_to_https(stream, buffer);
+      co_return;
+    }
+  }
+  co_await run_http(stream, buffer, false, peer_ip);
+}
+
+awaitable<void> Server::Impl::redirect_to_https(beast::tcp_stream& stream,
+                                                beast::flat_buffer& buffer) {
+  http::request<http::string_body> req;
+  stream.expires_after(kHandshakeTimeout);
+  auto [ec, n] = co_await http::async_read(stream, buffer, req, kTuple);
+  if (ec) co_return;
+  std::string host(req[http::field::host]);
+  if (host.empty()) host = opts.host;
+  if (host.find(':') == std::string::npos && opts.port != 443) host += ":" + std::to_string(opts.port);
+  http::response<http::string_body> res{http::status::moved_permanently, req.version()};
+  res.set(http::field::location, "https://" + host + std::string(req.target()));
+  res.keep_alive(false);
+  res.prepare_payload();
+  co_await http::async_write(stream, res, kTuple);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+template <class Stream>
+awaitable<void> Server::Impl::run_http(Stream& stream, beast::flat_buffer& buffer, bool secure,
+                                       const std::string& peer_ip) {
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(opts.max_body);
+    parser.header_limit(static_cast<uint32_t>(opts.max_header));
+    beast::get_lowest_layer(stream).expires_after(opts.idle_timeout);
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
+    if (ec == http::error::body_limit || ec == http::error::header_limit) {
+      bool body = ec == http::error::body_limit;
+      api::Response r = api::error_response(body ? 413 : 431,
+                                            body ? "request.body.too_large" : "request.headers.too_large",
+                                            body ? "request body exceeds " + std::to_string(opts.max_body) + " bytes"
+                                                 : "request headers too large");
+      api::Request dummy;
+      dummy.request_id = new_request_id();
+      auto res = to_beast_response(r, dummy, 11, false);
+      co_await http::async_write(stream, res, kTuple);
+      break;
+    }
+    if (ec) break;  // end of stream, timeout, reset: nothing to answer
+    auto req = parser.release();
+    if (websocket::is_upgrade(req)) {
+      api::Request r = to_api_request(req, secure, peer_ip);
+      if (r.path == "/ws") {
+        beast::get_lowest_layer(stream).expires_never();
+        co_await run_websocket(std::move(stream), std::move(req), std::move(r));
+        co_return;
+      }
+    }
+    api::Request r = to_api_request(req, secure, peer_ip);
+    ++stats.requests;
+    api::Response resp = co_await http(r);
+    bool keep = req.keep_alive() && !stopping;
+    auto res = to_beast_response(resp, r, req.version(), keep);
+    auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
+    if (wec || !keep) break;
+  }
+  beast::error_code ignored;
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  } else {
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+    // A peer that vanishes without close_notify yields stream_truncated: harmless here,
+    // every response was already complete.
+    co_await stream.async_shutdown(kTuple);
+  }
+}
+
+template <class Stream>
+awaitable<void> Server::Impl::run_websocket(Stream stream, http::request<http::string_body> req,
+                                            api::Request request) {
+  auto session = std::make_shared<WsSession<Stream>>(std::move(stream), shared_from_this());
+  api::WsAccept accept = ws(session, request);
+  auto& ws_stream = session->ws();
+  if (!accept.handler) {
+    auto res = to_beast_response(accept.reject, request, req.version(), false);
+    co_await http::async_write(ws_stream.next_layer(), res, kTuple);
+    co_return;
+  }
+  ws_stream.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws_stream.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+    res.set(http::field::server, "opdesk");
+  }));
+  ws_stream.read_message_max(kWsMaxMessage);
+  auto [ec] = co_await ws_stream.async_accept(req, kTuple);
+  if (ec) co_return;
+  ws_sessions.insert(session);
+  stats.websockets = ws_sessions.size();
+  if (stopping) session->close(1001, "server shutting down");
+  co_await session->read_loop(accept.handler);
+}
+
+// ---- Server -------------------------------------------------------------------------------
+
+Server::Server(asio::any_io_executor ex, ServerOptions opts, api::HttpHandler http,
+               api::WsFactory ws)
+    : impl_(std::make_shared<Impl>(ex, std::move(opts), std::move(http), std::move(ws))) {}
+
+Server::~Server() {
+  if (impl_) impl_->stopping = true;
+}
+
+void Server::start() {
+  auto& o = impl_->opts;
+  if (!o.tls_cert.empty() || !o.tls_key.empty()) {
+    if (o.tls_cert.empty() || o.tls_key.empty()) {
+      throw std::runtime_error("tls.cert and tls.key must both be set");
+    }
+    auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                     ssl::context::single_dh_use);
+    beast::error_code ec;
+    ctx->use_certificate_chain_file(o.tls_cert, ec);
+    if (ec) throw std::runtime_error("cannot load tls.cert '" + o.tls_cert + "': " + ec.message());
+    ctx->use_private_key_file(o.tls_key, ssl::context::pem, ec);
+    if (ec) throw std::runtime_error("cannot load tls.key '" + o.tls_key + "': " + ec.message());
+    impl_->ssl_ctx = std::move(ctx);
+  }
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(o.host, ec);
+  if (ec) throw std::runtime_error("invalid listen address '" + o.host + "'");
+  tcp::endpoint ep(addr, o.port);
+  auto& acc = impl_->acceptor;
+  acc.open(ep.protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(ep, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error("cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " +
+                             ec.message());
+  }
+  asio::co_spawn(impl_->ex, impl_->listen(), asio::detached);
+}
+
+void Server::stop() {
+  impl_->stopping = true;
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
+  auto sessions = impl_->ws_sessions;
+  for (const auto& s : sessions) s->close(1001, "server shutting down");
+}
+
+uint16_t Server::port() const {
+  beast::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? impl_->opts.port : ep.port();
+}
+
+bool Server::tls() const { return impl_->ssl_ctx != nullptr; }
+
+ServerStats Server::stats() const { return impl_->stats; }
+
+}  // namespace opdesk::net
