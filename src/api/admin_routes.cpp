@@ -131,7 +131,9 @@ asio::awaitable<void> audit(store::Store& st, const Principal& who, std::string 
   e.detail = detail.is_null() ? "{}" : detail.dump();
   e.ip = std::move(ip);
   try {
-    co_await st.async([&st, e] { return st.audit().append(e); });
+    // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
+    auto work1 = [&st, e] { return st.audit().append(e); };
+    co_await st.async(std::move(work1));
   } catch (const std::exception& ex) {
     spdlog::warn("audit write failed ({}): {}", e.action, ex.what());
   }
@@ -223,8 +225,12 @@ void register_admin_routes(Router& r, AdminDeps& d) {
       if (body.contains(f)) nu.queues = string_set(body, f, kQueueRe);
     }
     if (body.contains("group_ids")) nu.group_ids = id_set(body, "group_ids");
-    nu.password_hash = co_await st.async([&d, password] { return d.hash_password(password); });
-    auto u = co_await st.async([&st, nu] { return st.users().create(nu); });
+    // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
+    auto work2 = [&d, password] { return d.hash_password(password); };
+    nu.password_hash = co_await st.async(std::move(work2));
+    // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
+    auto work3 = [&st, nu] { return st.users().create(nu); };
+    auto u = co_await st.async(std::move(work3));
     json audit_detail = {{"id", u.id}, {"role", store::to_string(u.role)}};
     co_await audit(st, p, "user.create", u.username, "ok", audit_detail, req.remote_ip);
     co_return json_response(201, user_json(u));
@@ -259,8 +265,14 @@ void register_admin_routes(Router& r, AdminDeps& d) {
     std::optional<std::string> password = opt_string(body, "password", 256);
     if (password && password->empty()) password.reset();
     if (password) check_password(*password);
-    std::string hash = password ? co_await st.async([&d, pw = *password] { return d.hash_password(pw); }) : std::string();
-    auto u = co_await st.async([&st, id, patch, hash]() {
+    std::string hash;
+    if (password) {
+      // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
+      auto work4 = [&d, pw = *password] { return d.hash_password(pw); };
+      hash = co_await st.async(std::move(work4));
+    }
+    // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
+    auto work5 = [&st, id, patch, hash]() {
       auto before = st.users().get(id);
       if (!before) throw store::NotFound("id", "no user with id " + std::to_string(id));
       bool demotes = before->role == store::Role::Admin && before->active &&
@@ -271,7 +283,8 @@ void register_admin_routes(Router& r, AdminDeps& d) {
       auto after = st.users().update(id, patch);
       if (!hash.empty()) st.users().set_password(id, hash, true);
       return after;
-    });
+    };
+    auto u = co_await st.async(std::move(work5));
     json detail = {{"id", id}, {"fields", json::array()}};
     for (auto it = body.begin(); it != body.end(); ++it) {
       if (it.key() != "password") detail["fields"].push_back(it.key());
@@ -322,7 +335,9 @@ void register_admin_routes(Router& r, AdminDeps& d) {
     for (const char* f : kGroupExtFields) if (body.contains(f)) ng.extensions = string_set(body, f, kExtensionRe);
     for (const char* f : kGroupQueueFields) if (body.contains(f)) ng.queues = string_set(body, f, kQueueRe);
     if (body.contains("user_ids")) ng.user_ids = id_set(body, "user_ids");
-    auto g = co_await st.async([&st, ng] { return st.groups().create(ng); });
+    // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
+    auto work6 = [&st, ng] { return st.groups().create(ng); };
+    auto g = co_await st.async(std::move(work6));
     json audit_detail = {{"id", g.id}};
     co_await audit(st, p, "group.create", g.name, "ok", audit_detail, req.remote_ip);
     if (d.hub) d.hub->refresh_all();
@@ -339,7 +354,9 @@ void register_admin_routes(Router& r, AdminDeps& d) {
     for (const char* f : kGroupExtFields) if (body.contains(f)) gp.extensions = string_set(body, f, kExtensionRe);
     for (const char* f : kGroupQueueFields) if (body.contains(f)) gp.queues = string_set(body, f, kQueueRe);
     if (body.contains("user_ids")) gp.user_ids = id_set(body, "user_ids");
-    auto g = co_await st.async([&st, id, gp] { return st.groups().update(id, gp); });
+    // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
+    auto work7 = [&st, id, gp] { return st.groups().update(id, gp); };
+    auto g = co_await st.async(std::move(work7));
     json audit_detail = {{"id", id}};
     co_await audit(st, p, "group.update", g.name, "ok", audit_detail, req.remote_ip);
     if (d.hub) d.hub->refresh_all();
@@ -402,7 +419,9 @@ void register_admin_routes(Router& r, AdminDeps& d) {
       writes.push_back({it.key(), v, spec->second.secret});
       saved.push_back(it.key());
     }
-    co_await st.async([&st, writes, user = p.username] { st.settings().set_many(writes, user); return 0; });
+    // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
+    auto work8 = [&st, writes, user = p.username] { st.settings().set_many(writes, user); return 0; };
+    co_await st.async(std::move(work8));
     json audit_detail = {{"keys", saved}};
     co_await audit(st, p, "settings.update", "", "ok", audit_detail, req.remote_ip);
     if (d.on_settings_changed && !saved.empty()) d.on_settings_changed(saved);
@@ -436,7 +455,9 @@ void register_admin_routes(Router& r, AdminDeps& d) {
     }
     q.from_ms = num("from");
     q.to_ms = num("to");
-    auto page = co_await st.async([&st, q] { return st.audit().query(q); });
+    // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
+    auto work9 = [&st, q] { return st.audit().query(q); };
+    auto page = co_await st.async(std::move(work9));
     json items = json::array();
     for (const auto& e : page.items) {
       json detail = json::parse(e.detail, nullptr, false);

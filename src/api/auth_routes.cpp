@@ -71,7 +71,9 @@ void register_auth_routes(Router& r, AuthDeps& d) {
     lr.ip = req.remote_ip;
     if (lr.login.empty()) throw ApiError(400, std::string(auth::kRequestInvalid), "login is required", "login");
     if (lr.password.empty()) throw ApiError(400, std::string(auth::kRequestInvalid), "password is required", "password");
-    auto res = co_await d.store.async([&d, lr] { return d.auth.login(lr); });
+    // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
+    auto work1 = [&d, lr] { return d.auth.login(lr); };
+    auto res = co_await d.store.async(std::move(work1));
     if (!res.ok()) {
       if (res.code == auth::kRateLimited) {
         long secs = res.retry_after ? static_cast<long>(res.retry_after->count()) : 60;
@@ -114,7 +116,9 @@ void register_auth_routes(Router& r, AuthDeps& d) {
       nk.created_by = p.username;
       if (body.contains("expires_at")) nk.expires_at = parse_expiry(body["expires_at"]);
       int64_t now = d.now_ms();
-      auto created = co_await d.store.async([&d, nk, now] { return auth::create_api_key(d.store, nk, now); });
+      // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
+      auto work2 = [&d, nk, now] { return auth::create_api_key(d.store, nk, now); };
+      auto created = co_await d.store.async(std::move(work2));
       json detail = {{"id", created.meta.id}, {"scopes", created.meta.scopes}};
       co_await audit(d.store, p, "api_key.create", created.meta.name, "ok", detail, req.remote_ip);
       json out = api_key_json(created.meta);
@@ -136,7 +140,9 @@ void register_auth_routes(Router& r, AuthDeps& d) {
       }
       if (auto e = opt_bool(body, "enabled")) patch.enabled = *e;
       if (body.contains("expires_at")) patch.expires_at = parse_expiry(body["expires_at"]);
-      auto k = co_await d.store.async([&d, id, patch] { return d.store.api_keys().update(id, patch); });
+      // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
+      auto work3 = [&d, id, patch] { return d.store.api_keys().update(id, patch); };
+      auto k = co_await d.store.async(std::move(work3));
       json detail = {{"id", id}};
       co_await audit(d.store, p, "api_key.update", k.name, "ok", detail, req.remote_ip);
       co_return json_response(200, api_key_json(k));

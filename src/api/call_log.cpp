@@ -183,6 +183,7 @@ std::optional<std::string> unb64url(const std::string& in) {
 std::string encode_cursor(const store::CdrCursor& c, bool raw) {
   std::string s = std::string(raw ? "r" : "g") + '\x1f' + c.calldate + '\x1f' + c.key;
   if (raw) s += '\x1f' + std::to_string(c.sequence);
+  s += '\x1f' + std::to_string(c.total);
   return b64url(s);
 }
 
@@ -197,15 +198,18 @@ store::CdrCursor decode_cursor(const std::string& text, bool raw) {
     parts.push_back(s->substr(start, p - start));
   }
   parts.push_back(s->substr(start));
-  if (parts.size() != (raw ? 4u : 3u) || parts[0] != (raw ? "r" : "g")) fail();
+  if (parts.size() != (raw ? 5u : 4u) || parts[0] != (raw ? "r" : "g")) fail();
   if (parts[1].size() != 19 || !valid_day(parts[1].substr(0, 10)) || parts[2].empty()) fail();
-  store::CdrCursor c{parts[1], parts[2], 0};
-  if (raw) {
-    const auto& n = parts[3];
-    bool digits = !n.empty() && n.size() < 19 && std::all_of(n.begin(), n.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); });
+  auto number = [&](const std::string& n) {
+    bool digits = !n.empty() && n.size() < 19 && std::all_of(n.begin(), n.end(), [](char ch) {
+      return std::isdigit(static_cast<unsigned char>(ch));
+    });
     if (!digits) fail();
-    c.sequence = std::stoll(n);
-  }
+    return std::stoll(n);
+  };
+  store::CdrCursor c{parts[1], parts[2], 0, -1};
+  if (raw) c.sequence = number(parts[3]);
+  c.total = parts.back() == "-1" ? -1 : number(parts.back());
   return c;
 }
 

@@ -200,6 +200,19 @@ std::optional<fs::path> resolve_recording(const fs::path& root, const std::strin
   return std::nullopt;
 }
 
+RecordingFinder recording_finder(store::CdrStore& cdr) {
+  return [&cdr](const std::string& file, const Principal* p) -> std::optional<RecordingLookup> {
+    store::CdrScope scope{true, {}, {}};
+    if (p) {
+      scope = store::CdrScope{p->all, p->extensions, p->queues};
+      if (p->extension) scope.extensions.insert(*p->extension);
+    }
+    auto found = cdr.find_recording(file, scope);
+    if (!found) return std::nullopt;
+    return RecordingLookup{found->calldate, found->linkedid};
+  };
+}
+
 RecordingResult serve_recording(const Request& req, const Principal* principal,
                                 const RecordingContext& ctx, const RecordingFinder& find) {
   std::string requested(req.param("path"));

@@ -23,6 +23,7 @@
 
 #include "api/http_types.hpp"
 #include "api/principal.hpp"
+#include "store/cdr_store.hpp"
 
 namespace opdesk::api {
 
@@ -63,6 +64,9 @@ struct RecordingLookup {
 // typically [&](f, scope) { return cdr.find_recording(f, scope); } wrapped to this type.
 using RecordingFinder = std::function<std::optional<RecordingLookup>(
     const std::string& file, const Principal* scope_of /* null = unrestricted */)>;
+
+// The finder over a CdrStore: scope = the principal's extensions (+ own extension) and queues.
+RecordingFinder recording_finder(store::CdrStore& cdr);
 
 struct RecordingContext {
   std::filesystem::path root;

@@ -35,7 +35,9 @@ asio::awaitable<Principal> SessionAuth::require(const Request& req, std::string_
       throw ApiError(403, "auth.api_key.not_allowed", "API keys are not accepted on this route");
     }
     int64_t now = now_ms_();
-    auto rec = co_await store_.async([this, key, now] { return auth::authenticate_api_key(store_, key, now); });
+    // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
+    auto work1 = [this, key, now] { return auth::authenticate_api_key(store_, key, now); };
+    auto rec = co_await store_.async(std::move(work1));
     if (!rec) throw ApiError(401, "auth.api_key.invalid", "invalid, disabled or expired API key");
     if (!rec->scopes.count(std::string(key_scope))) {
       throw ApiError(403, "auth.api_key.scope", "this API key lacks the scope " + std::string(key_scope));
@@ -52,7 +54,9 @@ asio::awaitable<Principal> SessionAuth::require(const Request& req, std::string_
   if (token.empty()) {
     throw ApiError(401, std::string(auth::kTokenMissing), "send Authorization: Bearer <token>");
   }
-  auto res = co_await store_.async([this, token] { return auth_.authenticate(token); });
+  // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
+  auto work2 = [this, token] { return auth_.authenticate(token); };
+  auto res = co_await store_.async(std::move(work2));
   if (!res.ok()) {
     ApiError e(401, res.code, res.message.empty() ? "invalid credentials" : res.message);
     e.headers.emplace_back("WWW-Authenticate", "Bearer");
@@ -68,7 +72,9 @@ asio::awaitable<Authenticator::Result> SessionAuth::authenticate(std::string tok
     out.message = "no token";
     co_return out;
   }
-  auto res = co_await store_.async([this, token] { return auth_.authenticate(token); });
+  // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
+  auto work3 = [this, token] { return auth_.authenticate(token); };
+  auto res = co_await store_.async(std::move(work3));
   if (!res.ok()) {
     out.code = res.code;
     out.message = res.message;

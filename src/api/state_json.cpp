@@ -113,7 +113,8 @@ json to_json(const pbx::Queue& q) {
                        {"state_interface", m.state_interface}, {"status", m.status},
                        {"status_text", member_status_text(m.status)}, {"paused", m.paused},
                        {"reason", m.reason}, {"penalty", m.penalty}, {"calls_taken", m.calls_taken},
-                       {"last_call", m.last_call}, {"in_call", m.in_call}, {"dynamic", m.dynamic}});
+                       {"last_call", m.last_call}, {"in_call", m.in_call}, {"dynamic", m.dynamic},
+                       {"ringinuse", m.ringinuse}});
   }
   json entries = json::array();
   for (const auto& en : q.entries) {

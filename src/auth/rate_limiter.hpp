@@ -29,7 +29,7 @@ class LoginRateLimiter {
     size_t max_keys = 10000;
   };
 
-  explicit LoginRateLimiter(Options opt, Clock clock = &std::chrono::steady_clock::now);
+  explicit LoginRateLimiter(Options opt, Clock clock = [] { return std::chrono::steady_clock::now(); });
 
   // Seconds until a login from this IP for this account may be tried again (nullopt: allowed).
   std::optional<std::chrono::seconds> check(std::string_view ip, std::string_view account);

@@ -9,6 +9,22 @@
 namespace opdesk::auth {
 namespace {
 
+// Login names reach SQL and the audit log: refuse control characters, invalid UTF-8 (MariaDB's
+// strict utf8mb4 would reject the row) and names longer than any stored username.
+bool acceptable_login(std::string_view s) {
+  if (s.size() > 191) return false;
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (len == 0 || i + len > s.size() || (len == 1 && (c < 0x20 || c == 0x7f))) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
 const std::string& dummy_hash() {
   static const std::string h = hash_password(random_hex(16));
   return h;
@@ -23,20 +39,13 @@ void AuthService::audit_login(const LoginRequest& req, const std::optional<store
                               const std::string& why) {
   store::AuditEntry e;
   e.user_id = user ? std::optional<int64_t>(user->id) : std::nullopt;
-  e.username = user ? user->username : req.login.substr(0, 128);
+  e.username = user ? user->username : "";  // the attempted login is the target
   e.action = "auth.login";
-  e.target = req.login.substr(0, 191);
+  e.target = req.login;
   e.result = ok ? "ok" : "denied";
   e.detail = nlohmann::json{{"reason", why}}.dump();
   e.ip = req.ip.substr(0, 64);
-  try {
-    store_.audit().append(e);
-  } catch (const store::ValidationError&) {
-    // A login name with control characters cannot be recorded verbatim: record it without.
-    e.username.clear();
-    e.target = "(unprintable login)";
-    store_.audit().append(e);
-  }
+  store_.audit().append(e);
 }
 
 LoginResult AuthService::fail_login(const LoginRequest& req, const std::optional<store::User>& user,
@@ -52,6 +61,9 @@ LoginResult AuthService::fail_login(const LoginRequest& req, const std::optional
 LoginResult AuthService::login(const LoginRequest& req) {
   if (req.login.empty() || req.password.empty()) {
     return LoginResult{std::string(kRequestInvalid), "login and password are required", {}, {}, {}};
+  }
+  if (!acceptable_login(req.login) || req.ip.size() > 64) {
+    return LoginResult{std::string(kRequestInvalid), "login is not valid", {}, {}, {}};
   }
   if (auto wait = limiter_.check(req.ip, req.login)) {
     return LoginResult{std::string(kRateLimited), "too many failed logins, try again later", wait, {}, {}};

@@ -70,7 +70,7 @@ class AuthService {
     LoginRateLimiter::Options limits;
   };
   AuthService(store::Store& store, TokenService tokens, Options opt,
-              LoginRateLimiter::Clock clock = &std::chrono::steady_clock::now);
+              LoginRateLimiter::Clock clock = [] { return std::chrono::steady_clock::now(); });
 
   LoginResult login(const LoginRequest& req);
   AuthResult authenticate(std::string_view token);

@@ -51,7 +51,8 @@ class TokenService {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
   // secret: at least 32 characters (throws std::invalid_argument otherwise).
-  explicit TokenService(std::string secret, Clock clock = &std::chrono::system_clock::now);
+  explicit TokenService(std::string secret,
+                        Clock clock = [] { return std::chrono::system_clock::now(); });
 
   IssuedToken issue(const store::User& user, std::chrono::seconds ttl) const;
   TokenResult verify(std::string_view token) const;

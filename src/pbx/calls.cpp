@@ -18,7 +18,8 @@ Call& Engine::call_for(const std::string& id, int64_t t) {
 }
 
 void Engine::touch_call(std::string_view call_id) {
-  if (!call_id.empty()) dirty_calls_.emplace(call_id);
+  if (call_id.empty()) return;
+  if (std::find(dirty_calls_.begin(), dirty_calls_.end(), call_id) == dirty_calls_.end()) dirty_calls_.emplace_back(call_id);
 }
 
 void Engine::journey(Call& call, int64_t at, std::string_view event, std::string_view detail) {
@@ -82,7 +83,7 @@ void Engine::end_call_if_done(const std::string& call_id, int64_t t) {
   call.ended_at = t;
   if (call.channels.empty()) {
     state_.calls.erase(it);
-    dirty_calls_.erase(call_id);
+    erase_value(dirty_calls_, call_id);
   } else {
     touch_call(call_id);  // only Local halves or spy legs left: hidden until they go
   }
@@ -141,8 +142,8 @@ std::string_view party_state(const Channel& ch, bool caller) {
   }
 }
 
-Party make_party(const Channel& ch, const State& st, bool caller) {
-  Party p;
+// Fills p in place (its strings keep their capacity between derivations).
+void fill_party(Party& p, const Channel& ch, const State& st, bool caller) {
   p.extension = ch.extension;
   p.channel = ch.name;
   p.uniqueid = ch.uniqueid;
@@ -150,6 +151,7 @@ Party make_party(const Channel& ch, const State& st, bool caller) {
   p.state = party_state(ch, caller);
   p.on_hold = ch.moh && !ch.bridge.empty();
   p.holding = ch.holding;
+  p.name.clear();
   if (!ch.extension.empty()) {
     p.number = ch.extension;
     auto e = st.extensions.find(ch.extension);
@@ -158,13 +160,13 @@ Party make_party(const Channel& ch, const State& st, bool caller) {
     p.number = has_number(ch.caller_num) ? ch.caller_num : ch.exten;
   }
   if (p.name.empty() && has_number(ch.caller_name) && !ch.spy) p.name = ch.caller_name;
-  return p;
 }
 
 }  // namespace
 
 void Handlers::derive_call(Engine& e, Call& call) {
-  std::vector<const Channel*> real;
+  thread_local std::vector<Channel*> real;  // reused scratch (the engine is single-threaded)
+  real.clear();
   for (const auto& uid : call.channels) {
     auto it = e.state_.channels.find(uid);
     if (it == e.state_.channels.end() || it->second.local || it->second.spy) continue;
@@ -174,14 +176,15 @@ void Handlers::derive_call(Engine& e, Call& call) {
     }
     real.push_back(&ch);
   }
-  std::stable_sort(real.begin(), real.end(), [&call](const Channel* a, const Channel* b) {
+  std::sort(real.begin(), real.end(), [&call](const Channel* a, const Channel* b) {
     if ((a->uniqueid == call.id) != (b->uniqueid == call.id)) return a->uniqueid == call.id;
-    return a->created_at < b->created_at;
+    if (a->created_at != b->created_at) return a->created_at < b->created_at;
+    return a->uniqueid < b->uniqueid;
   });
-  call.parties.clear();
+  call.parties.resize(real.size());
   bool any_ringing = false, all_up = !real.empty();
   for (size_t i = 0; i < real.size(); ++i) {
-    call.parties.push_back(make_party(*real[i], e.state_, i == 0));
+    fill_party(call.parties[i], *real[i], e.state_, i == 0);
     any_ringing = any_ringing || (i > 0 && (real[i]->state == 5 || real[i]->state == 4 ||
                                             real[i]->state == 0));
     all_up = all_up && real[i]->state == 6;

@@ -65,30 +65,68 @@ Channel* Engine::upsert_channel(const ami::Message& msg, std::string_view prefix
   return ch;
 }
 
+namespace {
+
+// The channel snapshot fields of one frame (optionally prefixed), read in one pass over the
+// frame instead of one scan per key: these events are the bulk of the channel traffic.
+struct SnapshotView {
+  std::string_view state, cid_num, cid_name, cl_num, cl_name, context, exten, channel, linkedid;
+  bool has_cid_num = false, has_cid_name = false, has_cl_num = false, has_cl_name = false;
+};
+
+SnapshotView read_snapshot(const ami::Message& msg, std::string_view prefix) {
+  SnapshotView v;
+  auto take = [](std::string_view& dst, std::string_view val, bool* seen = nullptr) {
+    if (seen != nullptr) {
+      if (*seen) return;
+      *seen = true;
+    } else if (!dst.empty()) {
+      return;
+    }
+    dst = val;
+  };
+  for (size_t i = 0; i < msg.size(); ++i) {
+    std::string_view k = msg.key(i);
+    if (!prefix.empty()) {
+      if (k.size() <= prefix.size() || !ami::iequals(k.substr(0, prefix.size()), prefix)) continue;
+      k.remove_prefix(prefix.size());
+    }
+    std::string_view val = msg.value(i);
+    if (ami::iequals(k, "ChannelState")) take(v.state, val);
+    else if (ami::iequals(k, "CallerIDNum")) take(v.cid_num, val, &v.has_cid_num);
+    else if (ami::iequals(k, "CallerIDName")) take(v.cid_name, val, &v.has_cid_name);
+    else if (ami::iequals(k, "ConnectedLineNum")) take(v.cl_num, val, &v.has_cl_num);
+    else if (ami::iequals(k, "ConnectedLineName")) take(v.cl_name, val, &v.has_cl_name);
+    else if (ami::iequals(k, "Context")) take(v.context, val);
+    else if (ami::iequals(k, "Exten")) take(v.exten, val);
+    else if (ami::iequals(k, "Channel")) take(v.channel, val);
+    else if (ami::iequals(k, "Linkedid")) take(v.linkedid, val);
+  }
+  return v;
+}
+
+}  // namespace
+
 void Engine::update_channel_fields(Channel& ch, const ami::Message& msg, std::string_view prefix) {
   ch.touched = counter_;
-  std::string_view v = field(msg, prefix, "ChannelState");
-  if (!v.empty()) {
-    ch.state = to_int(v, ch.state);
-  }
-  auto assign = [&](std::string& dst, std::string_view key) {
-    std::string_view val = field(msg, prefix, key);
-    if (!val.empty() || msg.has(key)) dst.assign(val);
+  const SnapshotView v = read_snapshot(msg, prefix);
+  if (!v.state.empty()) ch.state = to_int(v.state, ch.state);
+  // Unprefixed caller id fields may legitimately become empty; prefixed ones only update.
+  auto assign = [&prefix](std::string& dst, std::string_view val, bool present) {
+    if (!val.empty() || (prefix.empty() && present)) dst.assign(val);
   };
-  assign(ch.caller_num, "CallerIDNum");
-  assign(ch.caller_name, "CallerIDName");
-  assign(ch.connected_num, "ConnectedLineNum");
-  assign(ch.connected_name, "ConnectedLineName");
-  if (std::string_view c = field(msg, prefix, "Context"); !c.empty()) ch.context.assign(c);
-  if (std::string_view x = field(msg, prefix, "Exten"); !x.empty()) ch.exten.assign(x);
-  std::string_view name = field(msg, prefix, "Channel");
-  if (!name.empty() && name != ch.name) rename_channel(ch, name);
-  std::string_view lk = field(msg, prefix, "Linkedid");
-  if (!lk.empty() && lk != ch.linkedid) {
-    ch.linkedid.assign(lk);  // Asterisk moved it into an older call (bridge propagation)
-    auto other = state_.calls.find(lk);
+  assign(ch.caller_num, v.cid_num, v.has_cid_num);
+  assign(ch.caller_name, v.cid_name, v.has_cid_name);
+  assign(ch.connected_num, v.cl_num, v.has_cl_num);
+  assign(ch.connected_name, v.cl_name, v.has_cl_name);
+  if (!v.context.empty()) ch.context.assign(v.context);
+  if (!v.exten.empty()) ch.exten.assign(v.exten);
+  if (!v.channel.empty() && v.channel != ch.name) rename_channel(ch, v.channel);
+  if (!v.linkedid.empty() && v.linkedid != ch.linkedid) {
+    ch.linkedid.assign(v.linkedid);  // Asterisk moved it into an older call (bridge propagation)
+    auto other = state_.calls.find(v.linkedid);
     if (other != state_.calls.end() && ch.call_id != other->first) {
-      merge_calls(ch.call_id, std::string(lk), ch.created_at);
+      merge_calls(ch.call_id, std::string(v.linkedid), ch.created_at);
     }
   }
   touch_call(ch.call_id);

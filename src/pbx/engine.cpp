@@ -31,6 +31,7 @@ long long hms_seconds(std::string_view s) noexcept {
   bool digits = false;
   for (char c : s) {
     if (c >= '0' && c <= '9') {
+      if (part > 100000000000LL || total > 100000000000LL) return -1;  // no overflow on junk
       part = part * 10 + (c - '0');
       digits = true;
     } else if (c == ':') {
@@ -185,7 +186,8 @@ void Engine::apply(const ami::Message& msg, int64_t now_ms) {
 }
 
 void Engine::flush_dirty() {
-  for (const auto& id : dirty_calls_) {
+  for (size_t i = 0; i < dirty_calls_.size(); ++i) {
+    const std::string& id = dirty_calls_[i];
     auto it = state_.calls.find(id);
     if (it != state_.calls.end()) Handlers::derive_call(*this, it->second);
     mark(EntityKind::kCall, id);
@@ -194,14 +196,9 @@ void Engine::flush_dirty() {
 }
 
 void Engine::mark(EntityKind kind, std::string_view id) {
-  std::string key;
-  key.reserve(id.size() + 2);
-  key.push_back(static_cast<char>('0' + static_cast<int>(kind)));
-  key.push_back('|');
-  key.append(id);
-  if (pending_keys_.insert(std::move(key)).second) {
-    pending_.push_back(Change{kind, std::string(id), false});
-  }
+  if (pending_keys_.count(KeyView{kind, id})) return;  // no allocation when already pending
+  pending_.push_back(Change{kind, std::string(id), false});
+  pending_keys_.insert(KeyView{kind, pending_.back().id});
 }
 
 std::optional<ChangeBatch> Engine::take_changes() {
@@ -209,9 +206,9 @@ std::optional<ChangeBatch> Engine::take_changes() {
   ChangeBatch batch;
   batch.epoch = epoch_;
   batch.seq = ++seq_;
-  batch.changes = std::move(pending_);
-  pending_.clear();
+  batch.changes.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.end()));
   pending_keys_.clear();
+  pending_.clear();
   for (auto& c : batch.changes) {
     switch (c.kind) {
       case EntityKind::kExtension: c.removed = !state_.extensions.count(c.id); break;

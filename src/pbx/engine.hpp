@@ -11,6 +11,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -134,13 +136,24 @@ class Engine {
   uint64_t seq_ = 0;
   uint64_t counter_ = 0;
   uint64_t connection_counter_ = 0;  // counter_ when the current connection began  // frames applied in this engine's lifetime (orders live vs list data)
-  std::vector<Change> pending_;
-  std::unordered_set<std::string> pending_keys_;
+  // Pending changes: a deque so the ids keep their address and the dedup set can hold views.
+  struct KeyView {
+    EntityKind kind;
+    std::string_view id;
+    bool operator==(const KeyView& o) const noexcept { return kind == o.kind && id == o.id; }
+  };
+  struct KeyHash {
+    size_t operator()(const KeyView& k) const noexcept {
+      return std::hash<std::string_view>{}(k.id) * 31 + static_cast<size_t>(k.kind);
+    }
+  };
+  std::deque<Change> pending_;
+  std::unordered_set<KeyView, KeyHash> pending_keys_;
   std::unordered_map<std::string, ListRun> lists_;  // by ActionID
   std::unordered_map<std::string, std::string> uid_by_name_;
   std::unordered_map<std::string, std::vector<std::string>> device_channels_;  // resource -> uids
   std::unordered_map<std::string, std::vector<std::string>> bridge_members_;  // bridge -> uids
-  std::unordered_set<std::string> dirty_calls_;  // derived fields to recompute after this frame
+  std::vector<std::string> dirty_calls_;  // derived fields to recompute after this frame (few)
   void flush_dirty();
 };
 

@@ -123,6 +123,7 @@ struct QueueMember {
   int64_t last_call = 0;  // Unix s
   bool in_call = false;
   bool dynamic = false;
+  bool ringinuse = false;  // may be rung while already in a call
   uint64_t touched = 0;
 };
 

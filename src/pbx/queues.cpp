@@ -60,6 +60,7 @@ void Engine::member_fields(QueueMember& mem, const ami::Message& m) {
   if (m.has("InCall")) mem.in_call = truthy(m.get("InCall"));
   mem.status = to_int(m.get("Status"), mem.status);
   if (m.has("Paused")) mem.paused = truthy(m.get("Paused"));
+  if (m.has("Ringinuse")) mem.ringinuse = truthy(m.get("Ringinuse"));
   std::string_view reason = m.has("PausedReason") ? m.get("PausedReason") : m.get("Reason");
   if (!reason.empty()) mem.reason.assign(reason);
   mem.touched = counter_;

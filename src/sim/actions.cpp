@@ -10,6 +10,13 @@ namespace {
 
 using ami::iequals;
 
+// Caps on what clients can make the simulator store (reasons: AstDB holds DND flags and the
+// like, a few per extension; a queue has at most a few hundred members; channels are bounded
+// so an Originate flood cannot exhaust memory).
+constexpr size_t kMaxDbEntries = 100000;
+constexpr size_t kMaxMembers = 2000;
+constexpr size_t kMaxChannels = 200000;
+
 Fields ok(const std::string& id, const std::string& msg) {
   return {{"Response", "Success"}, {"ActionID", id}, {"Message", msg}};
 }
@@ -23,30 +30,34 @@ std::string ext_of(std::string_view iface) {
   return s(p == std::string_view::npos ? iface : iface.substr(p + 1));
 }
 
+void queue_add(Pbx& pbx, const ami::Message& a, const std::string& id, const std::string& qname,
+               const std::string& iface, Responder& out) {
+  Queue* q = pbx.queue_by_name(qname);
+  if (!q) return out.send(err(id, "Unable to add interface to queue: No such queue"));
+  for (auto& m : q->members)
+    if (m.iface == iface) return out.send(err(id, "Unable to add interface: Already there"));
+  if (q->members.size() >= kMaxMembers) return out.send(err(id, "Unable to add interface to queue: Out of memory"));
+  Member m;
+  m.iface = iface;
+  m.state_iface = a.has("StateInterface") ? s(a.get("StateInterface")) : iface;
+  m.name = a.has("MemberName") ? s(a.get("MemberName")) : iface;
+  m.dynamic = true;
+  m.penalty = static_cast<int>(a.get_int("Penalty", 0));
+  m.paused = truthy(a.get("Paused"));
+  m.reason = m.paused ? s(a.get("Reason")) : "";
+  m.login = static_cast<long>(pbx.epoch());
+  m.last_status = pbx.member_status(m);
+  q->members.push_back(m);
+  out.send(ok(id, "Added interface to queue"));  // Asterisk answers first, then the event
+  pbx.member_event("QueueMemberAdded", *q, q->members.back());
+  return;
+}
+
 void queue_action(Pbx& pbx, const ami::Message& a, const std::string& id, Responder& out) {
   std::string_view name = a.action();
   std::string qname = s(a.get("Queue")), iface = s(a.get("Interface"));
   if (iface.empty()) return out.send(err(id, "'Interface' not specified."));
-  if (iequals(name, "QueueAdd")) {
-    Queue* q = pbx.queue_by_name(qname);
-    if (!q) return out.send(err(id, "Unable to add interface to queue: No such queue"));
-    for (auto& m : q->members)
-      if (m.iface == iface) return out.send(err(id, "Unable to add interface: Already there"));
-    Member m;
-    m.iface = iface;
-    m.state_iface = a.has("StateInterface") ? s(a.get("StateInterface")) : iface;
-    m.name = a.has("MemberName") ? s(a.get("MemberName")) : iface;
-    m.dynamic = true;
-    m.penalty = static_cast<int>(a.get_int("Penalty", 0));
-    m.paused = truthy(a.get("Paused"));
-    m.reason = m.paused ? s(a.get("Reason")) : "";
-    m.login = static_cast<long>(pbx.epoch());
-    m.last_status = pbx.member_status(m);
-    q->members.push_back(m);
-    out.send(ok(id, "Added interface to queue"));  // Asterisk answers first, then the event
-    pbx.member_event("QueueMemberAdded", *q, q->members.back());
-    return;
-  }
+  if (iequals(name, "QueueAdd")) return queue_add(pbx, a, id, qname, iface, out);
   if (iequals(name, "QueueRemove")) {
     Queue* q = pbx.queue_by_name(qname);
     if (!q) return out.send(err(id, "Unable to remove interface from queue: No such queue"));
@@ -100,6 +111,7 @@ void db_action(Pbx& pbx, const ami::Message& a, const std::string& id, Responder
   auto& db = pbx.db();
   if (iequals(name, "DBPut")) {
     if (fam.empty() || key.empty()) return out.send(err(id, "No family specified"));
+    if (db.size() >= kMaxDbEntries && !db.count(fam + "/" + key)) return out.send(err(id, "Failed to update entry"));
     db[fam + "/" + key] = s(a.get("Val"));
     return out.send(ok(id, "Updated database successfully"));
   }
@@ -152,6 +164,7 @@ void originate(Pbx& pbx, const ami::Message& a, const std::string& id, const std
     r.cid_num = cid;
   }
   if (r.app.empty() && r.exten.empty()) return out->send(err(id, "Originate failed"));
+  if (pbx.channels().size() >= kMaxChannels) return out->send(err(id, "Originate failed"));
   bool async = truthy(a.get("Async"));
   std::weak_ptr<Responder> weak = out;
   auto done = [async, id, r, weak](bool answered, int reason, const std::string& chan_name, const std::string& uid) {
@@ -227,8 +240,10 @@ bool channel_action(Pbx& pbx, const ami::Message& a, const std::string& id, Resp
     if (!c) return no_chan(), true;
     std::string exten = s(a.get("Exten"));
     if (iequals(name, "Atxfer")) {
-      // Atxfer is DTMF-driven in Asterisk (*2 + digits on the transferer's channel).
-      for (char d : std::string("*2") + exten) pbx.play_dtmf(c->uniqueid, std::string(1, d));
+      std::string ctx = a.has("Context") ? s(a.get("Context")) : "from-internal";
+      std::uniform_real_distribution<double> consult(4, 12);
+      if (!pbx.atxfer(c->uniqueid, exten, ctx, consult(pbx.rng()))) return out.send(err(id, "Atxfer failed")), true;
+      return out.send(ok(id, "Atxfer successfully queued")), true;
     }
     if (!pbx.blind_transfer(c->uniqueid, exten)) return out.send(err(id, "Transfer failed")), true;
     return out.send(ok(id, iequals(name, "Atxfer") ? "Atxfer successfully queued" : "Transfer succeeded")), true;

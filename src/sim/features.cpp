@@ -98,6 +98,8 @@ Channel* Pbx::find_channel(const std::string& key) {
 bool Pbx::hangup_channel(std::string uid, int cause) {
   auto it = channels_.find(uid);
   if (it == channels_.end()) return false;
+  for (auto& [id, a] : atxfers_)
+    if (a.transferer == uid && a.answered) return atxfer_complete(id), true;  // hanging up completes it
   Call* call = call_of(it->second.call);
   if (!call) {
     hangup_event(it->second, cause, true, false);

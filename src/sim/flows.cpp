@@ -32,6 +32,12 @@ void Pbx::at(Call& call, double secs, std::function<void(Call&)> fn) {
 void Pbx::end_call(uint64_t id) {
   auto it = calls_.find(id);
   if (it == calls_.end()) return;
+  auto ax = atxfers_.find(id);
+  if (ax != atxfers_.end()) {  // the consultation call failed (busy, no answer): back to the caller
+    Atxfer x = ax->second;
+    atxfers_.erase(ax);
+    if (!x.answered) atxfer_revert(x);
+  }
   for (uint64_t t : it->second.timers) sched_.cancel(t);
   for (const Cdr& r : it->second.cdrs) emit_cdr(r);
   calls_.erase(it);
@@ -66,8 +72,9 @@ uint64_t Pbx::place_call(const CallPlan& plan) {
   }
   caller->call = call.id;
   call.caller = caller->uniqueid;
+  uint64_t id = call.id;  // route() may end the call (and free it) right away
   route(call, *caller, plan.to);
-  return call.id;
+  return id;
 }
 
 std::string Pbx::ext_to_endpoint(const std::string& to) const { return endpoints_.count(to) ? to : std::string(); }
@@ -172,6 +179,7 @@ void Pbx::leg_answer(Call& call, std::string leg_uid) {
   call.ringing.erase(std::remove(call.ringing.begin(), call.ringing.end(), leg_uid), call.ringing.end());
   set_state(leg, 6);
   varset(caller, "DIALSTATUS", "ANSWER");
+  if (atxfers_.count(call.id)) return atxfer_answered(call, leg_uid);
   dial_event("DialEnd", &caller, leg, {{"DialStatus", "ANSWER"}});
   if (caller.state != 6) set_state(caller, 6);
   call.peer = leg_uid;
@@ -197,6 +205,14 @@ void Pbx::after_answer(Call& call) {
   if (!p.blind_transfer_to.empty()) {
     std::string to = p.blind_transfer_to;
     at(call, p.transfer_at, [this, to](Call& c) { blind_transfer(c.peer, to); });
+    return;
+  }
+  if (!p.attended_transfer_to.empty()) {
+    std::string to = p.attended_transfer_to;
+    double consult = p.transfer_talk;
+    at(call, p.transfer_at, [this, to, consult](Call& c) {
+      if (!atxfer(c.peer, to, "from-internal", consult)) bridge_hangup(c, c.caller, 16);
+    });
     return;
   }
   if (!p.park_by_callee.empty()) {
@@ -235,7 +251,9 @@ void Pbx::leg_busy(Call& call, std::string leg_uid) {
     if (call.ringing.empty()) at(call, 5, [this](Call& c) { if (Queue* q = queue_by_name(c.queue)) queue_ring(c, *q); });
     return;
   }
-  Channel& c2 = channels_.at(call.caller);
+  auto c2i = channels_.find(call.caller);
+  if (c2i == channels_.end()) return end_call(call.id);
+  Channel& c2 = c2i->second;
   newexten(c2, "from-internal", call.target, 2, "Hangup", "");
   call.cdrs.push_back({c2.cid_num, call.target, "from-internal", clid, c2.name, "", "Hangup", "", now(), -1, now(),
                        "BUSY", c2.uniqueid});

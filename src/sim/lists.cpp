@@ -21,7 +21,7 @@ void complete(Responder& out, const char* ev, const std::string& id, size_t n, b
 }
 std::string hms(double secs) {
   long s = static_cast<long>(secs);
-  char b[16];
+  char b[64];
   std::snprintf(b, sizeof b, "%02ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
   return b;
 }

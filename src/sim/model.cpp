@@ -129,7 +129,7 @@ Channel& Pbx::new_channel(const std::string& tech, const std::string& cid_num, c
   char seq[16];
   std::snprintf(seq, sizeof seq, "%08llx", static_cast<unsigned long long>(chan_seq_++));
   Channel c;
-  c.name = tech + "-" + seq;
+  c.name = tech.rfind("Local/", 0) == 0 ? tech : tech + "-" + seq;  // Local names carry ;1/;2
   c.endpoint = endpoint_of(tech);
   c.uniqueid = fixed_uid.empty() ? std::to_string(static_cast<long long>(boot_epoch_ + now())) + "." +
                                        std::to_string(uid_seq_++)

@@ -86,6 +86,7 @@ struct CallPlan {
   bool callee_hangs_up = false;
   std::vector<Hold> holds;
   std::string blind_transfer_to;  // the callee blind-transfers the caller here
+  std::string attended_transfer_to;  // the callee consults this extension, then transfers
   double transfer_at = 3;
   double transfer_ring = 3, transfer_talk = 4;
   std::string answering_member;   // queue calls: interface ext that answers ("" = first rung)
@@ -142,6 +143,10 @@ class Pbx {
   bool redirect(std::string uid, const std::string& context, const std::string& exten);
   bool blind_transfer(std::string transferer_uid, const std::string& exten);
   bool park(std::string uid, std::string parker_uid, std::string& space);
+  // Attended transfer as Asterisk's DTMF atxfer does it (quirk 8): *2 + digits, a Local
+  // channel pair dialling the target, Local optimization, AttendedTransfer + BridgeMerge when
+  // the transferer hangs up (after `consult` simulated seconds of talking to the target).
+  bool atxfer(std::string transferer_uid, const std::string& exten, const std::string& context, double consult);
   struct OriginateReq {
     std::string ext, context, exten, app, data, cid_num, cid_name, channel_id, action_id;
     double timeout = 30;
@@ -251,6 +256,16 @@ class Pbx {
   double conf_start_ = 0;
   std::string conf_bridge_;
   std::map<std::string, CallPlan> reactions_;
+  struct Atxfer {
+    uint64_t orig_call = 0;
+    std::string transferer, transferee, local1, local2, orig_bridge, consult_bridge, target;
+    double consult = 5;
+    bool answered = false;
+  };
+  std::map<uint64_t, Atxfer> atxfers_;  // by the Local;2 dial call's id
+  void atxfer_answered(Call& dial, const std::string& leg_uid);
+  void atxfer_complete(uint64_t dial_id);
+  void atxfer_revert(Atxfer x);
 };
 
 }  // namespace opdesk::sim

@@ -21,7 +21,7 @@ void Traffic::start() {
     sched_.after(0.1, [this] { load_tick(); });
     sched_.after(5 * sched_.speed(), [this] { report(); });
   } else if (opt_.office) {
-    sched_.after(1.0, [this] { office_tick(); });
+    sched_.after(5.0, [this] { office_tick(); });  // a few quiet seconds after "boot"
   }
 }
 
@@ -57,7 +57,9 @@ CallPlan Traffic::random_plan() {
   p.callee_hangs_up = u(rng_) < 0.5;
   if (opt_.load) return p;
   if (u(rng_) < 0.15) p.holds.push_back({p.talk * 0.3, u(rng_) < 0.5, 5 + u(rng_) * 25});
-  if (u(rng_) < 0.05) p.blind_transfer_to = random_ext();
+  double t = u(rng_);
+  if (t < 0.04) p.blind_transfer_to = random_ext();
+  else if (t < 0.07) p.attended_transfer_to = random_ext(), p.transfer_talk = 5 + u(rng_) * 20;
   else if (u(rng_) < 0.03) p.park_by_callee = random_ext(), p.park_for = 10 + u(rng_) * 30;
   return p;
 }

@@ -3,6 +3,8 @@
 // callback never runs. Invariant: callbacks run on the executor only.
 #include "scheduler.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 namespace opdesk::sim {

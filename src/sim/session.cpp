@@ -159,6 +159,11 @@ void Session::on_message(const ami::Message& m) {
   std::string_view action = m.action();
   host_.record_action(m.raw());
   if (action.empty()) return send({{"Response", "Error"}, {"ActionID", id}, {"Message", "Missing action in request"}});
+  for (size_t i = 0; i < m.size(); ++i) {  // values echoed into events must never carry a line break
+    if (m.value(i).find_first_of("\r\n") != std::string_view::npos || m.key(i).find_first_of("\r\n") != std::string_view::npos)
+      return send({{"Response", "Error"}, {"ActionID", id.find_first_of("\r\n") == std::string::npos ? id : ""},
+                   {"Message", "Invalid line break in a field"}});
+  }
   if (iequals(action, "Login")) return login(m, id);
   if (iequals(action, "Challenge")) {
     if (!iequals(m.get("AuthType"), "md5"))
@@ -181,7 +186,12 @@ void Session::on_message(const ami::Message& m) {
     event_mask_ = iequals(mask, "on") || mask.empty() || iequals(mask, "off") ? "" : mask;
     return send({{"Response", "Success"}, {"ActionID", id}, {"Events", events_ ? "On" : "Off"}});
   }
-  handle_action(host_.pbx(), m, shared_from_this());
+  try {
+    handle_action(host_.pbx(), m, shared_from_this());
+  } catch (const std::exception& e) {
+    spdlog::error("sim: action {} failed: {}", std::string(action), e.what());
+    send({{"Response", "Error"}, {"ActionID", id}, {"Message", "Internal error"}});
+  }
 }
 
 void Session::login(const ami::Message& m, const std::string& id) {

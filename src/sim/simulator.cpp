@@ -23,6 +23,28 @@
 namespace opdesk::sim {
 namespace asio = boost::asio;
 
+namespace {
+// Secrets never leave the session: received_actions() shows "Secret: ***" / "Key: ***".
+std::string redact(const std::string& frame) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < frame.size()) {
+    size_t eol = frame.find('\n', pos);
+    eol = eol == std::string::npos ? frame.size() : eol + 1;
+    std::string_view line(frame.data() + pos, eol - pos);
+    auto colon = line.find(':');
+    std::string_view key = colon == std::string_view::npos ? std::string_view() : line.substr(0, colon);
+    if (ami::iequals(key, "Secret") || ami::iequals(key, "Key")) {
+      out += std::string(key) + ": ***\r\n";
+    } else {
+      out += line;
+    }
+    pos = eol;
+  }
+  return out;
+}
+}  // namespace
+
 struct Simulator::Impl : SessionHost, std::enable_shared_from_this<Simulator::Impl> {
   Impl(asio::any_io_executor ex, SimOptions o)
       : ex_(ex), opt_(std::move(o)), sched_(ex, opt_.speed), acceptor_(ex),
@@ -31,9 +53,10 @@ struct Simulator::Impl : SessionHost, std::enable_shared_from_this<Simulator::Im
   Pbx& pbx() override { return pbx_; }
   const SimOptions& options() const override { return opt_; }
   void record_action(const std::string& frame) override {
+    std::string kept = redact(frame);
     std::lock_guard lk(mu_);
     ++stats_.actions;
-    actions_.push_back(frame);
+    actions_.push_back(std::move(kept));
     while (actions_.size() > opt_.remembered_actions) actions_.pop_front();
   }
   void dropped_slow() override {
@@ -120,7 +143,15 @@ struct Simulator::Impl : SessionHost, std::enable_shared_from_this<Simulator::Im
       sessions_.push_back(s);
       auto self = shared_from_this();
       if (replay_.empty()) {
-        asio::co_spawn(ex_, [self, s]() -> asio::awaitable<void> { co_await s->run(); }, asio::detached);
+        asio::co_spawn(ex_, [self, s]() -> asio::awaitable<void> { co_await s->run(); }, [s](std::exception_ptr e) {
+          if (!e) return;
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            spdlog::error("sim: AMI session ended by an error: {}", ex.what());
+          }
+          s->close();
+        });
       } else {
         auto chunks = replay_;
         double speed = opt_.speed;

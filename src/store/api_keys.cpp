@@ -86,10 +86,10 @@ ApiKey ApiKeyRepo::create(const NewApiKey& k) {
     long long at = now_ms(), exp = k.expires_at.value_or(0);
     soci::indicator exp_ind = k.expires_at ? soci::i_ok : soci::i_null;
     const std::string scopes = join_scopes(k.scopes);
-    sql << "INSERT INTO api_keys (name, prefix, salt, hash, scopes, enabled, created_by, created_at, "
+    exec(sql, "INSERT INTO api_keys (name, prefix, salt, hash, scopes, enabled, created_by, created_at, "
            "expires_at) VALUES (:n, :p, :s, :h, :sc, 1, :by, :c, :e)",
         soci::use(k.name), soci::use(k.prefix), soci::use(k.salt), soci::use(k.hash),
-        soci::use(scopes), soci::use(k.created_by), soci::use(at), soci::use(exp, exp_ind);
+        soci::use(scopes), soci::use(k.created_by), soci::use(at), soci::use(exp, exp_ind));
     return must_load(sql, last_insert_id(sql, "api_keys"));
   });
 }
@@ -117,7 +117,7 @@ ApiKey ApiKeyRepo::update(int64_t id, const ApiKeyPatch& p) {
   }
   if (p.scopes) check_scopes(*p.scopes);
   return db_.with_session([&](soci::session& sql) {
-    soci::transaction tr(sql);
+    Tx tr(sql, db_.dialect());
     long long kid = id;
     const ApiKey cur = must_load(sql, kid);
     std::string name = p.name.value_or(cur.name), scopes = join_scopes(p.scopes.value_or(cur.scopes));
@@ -125,8 +125,8 @@ ApiKey ApiKeyRepo::update(int64_t id, const ApiKeyPatch& p) {
     const auto expires = p.expires_at ? *p.expires_at : cur.expires_at;
     long long exp = expires.value_or(0);
     soci::indicator exp_ind = expires ? soci::i_ok : soci::i_null;
-    sql << "UPDATE api_keys SET name = :n, scopes = :s, enabled = :e, expires_at = :x WHERE id = :id",
-        soci::use(name), soci::use(scopes), soci::use(enabled), soci::use(exp, exp_ind), soci::use(kid);
+    exec(sql, "UPDATE api_keys SET name = :n, scopes = :s, enabled = :e, expires_at = :x WHERE id = :id",
+        soci::use(name), soci::use(scopes), soci::use(enabled), soci::use(exp, exp_ind), soci::use(kid));
     ApiKey out = must_load(sql, kid);
     tr.commit();
     return out;
@@ -136,9 +136,7 @@ ApiKey ApiKeyRepo::update(int64_t id, const ApiKeyPatch& p) {
 void ApiKeyRepo::remove(int64_t id) {
   db_.with_session([&](soci::session& sql) {
     long long kid = id;
-    soci::statement st = (sql.prepare << "DELETE FROM api_keys WHERE id = :id", soci::use(kid));
-    st.execute(true);
-    if (st.get_affected_rows() == 0) throw NotFound("api_key", "API key " + std::to_string(id) + " not found");
+    if (exec_affected(sql, "DELETE FROM api_keys WHERE id = :id", soci::use(kid)) == 0) throw NotFound("api_key", "API key " + std::to_string(id) + " not found");
   });
 }
 
@@ -150,7 +148,7 @@ std::vector<ApiKeySecret> ApiKeyRepo::find_by_prefix(const std::string& prefix) 
 void ApiKeyRepo::touch_last_used(int64_t id, int64_t at_ms) {
   db_.with_session([&](soci::session& sql) {
     long long kid = id, at = at_ms;
-    sql << "UPDATE api_keys SET last_used_at = :t WHERE id = :id", soci::use(at), soci::use(kid);
+    exec(sql, "UPDATE api_keys SET last_used_at = :t WHERE id = :id", soci::use(at), soci::use(kid));
   });
 }
 

@@ -76,10 +76,10 @@ int64_t AuditRepo::append(const AuditEntry& e) {
     long long at = e.at ? e.at : now_ms(), uid = e.user_id.value_or(0);
     soci::indicator uid_ind = e.user_id ? soci::i_ok : soci::i_null;
     const std::string detail = e.detail.empty() ? "{}" : e.detail;
-    sql << "INSERT INTO audit_log (at, user_id, username, action, target, result, detail, ip) "
+    exec(sql, "INSERT INTO audit_log (at, user_id, username, action, target, result, detail, ip) "
            "VALUES (:at, :u, :n, :a, :t, :r, :d, :ip)",
         soci::use(at), soci::use(uid, uid_ind), soci::use(e.username), soci::use(e.action),
-        soci::use(e.target), soci::use(e.result), soci::use(detail), soci::use(e.ip);
+        soci::use(e.target), soci::use(e.result), soci::use(detail), soci::use(e.ip));
     return static_cast<int64_t>(last_insert_id(sql, "audit_log"));
   });
 }
@@ -119,9 +119,7 @@ AuditPage AuditRepo::query(const AuditQuery& aq) {
 int64_t AuditRepo::prune_before(int64_t at_ms) {
   return db_.with_session([&](soci::session& sql) {
     long long at = at_ms;
-    soci::statement st = (sql.prepare << "DELETE FROM audit_log WHERE at < :at", soci::use(at));
-    st.execute(true);
-    return static_cast<int64_t>(st.get_affected_rows());
+    return static_cast<int64_t>(exec_affected(sql, "DELETE FROM audit_log WHERE at < :at", soci::use(at)));
   });
 }
 

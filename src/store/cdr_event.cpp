@@ -9,6 +9,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "ami/message.hpp"
 #include "store/cdr_store.hpp"
 
@@ -20,6 +22,27 @@ std::string str(std::string_view v) { return std::string(v); }
 std::string basename_of(std::string_view path) {
   auto slash = path.find_last_of('/');
   return str(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+// Finds "<anything>-<uniqueid>.<ext>" in root/YYYY/MM/DD (or root/monitor/YYYY/MM/DD).
+// Runs on the worker; looks at no more than kMaxScan directory entries.
+std::string find_recording_by_uniqueid(const std::string& root, const CdrRecord& r) {
+  constexpr size_t kMaxScan = 100000;
+  if (root.empty() || r.calldate.size() < 10 || r.uniqueid.empty()) return {};
+  namespace fs = std::filesystem;
+  std::string day = r.calldate.substr(0, 4) + "/" + r.calldate.substr(5, 2) + "/" + r.calldate.substr(8, 2);
+  const std::string tail = "-" + r.uniqueid;
+  for (const fs::path dir : {fs::path(root) / day, fs::path(root) / "monitor" / day}) {
+    std::error_code ec;
+    size_t seen = 0;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end && seen < kMaxScan; it.increment(ec), ++seen) {
+      std::string stem = it->path().stem().string();
+      if (stem.size() > tail.size() && stem.compare(stem.size() - tail.size(), tail.size(), tail) == 0) {
+        return it->path().filename().string();
+      }
+    }
+  }
+  return {};
 }
 
 }  // namespace
@@ -116,8 +139,9 @@ void CdrStore::on_cdr_event(const ami::Message& m) {
     spdlog::warn("cdr: Cdr event without UniqueID/StartTime ignored");
     return;
   }
-  auto job = [this, counters = counters_, r = std::move(*row)] {
+  auto job = [this, counters = counters_, r = std::move(*row)]() mutable {
     try {
+      if (r.recordingfile.empty()) r.recordingfile = find_recording_by_uniqueid(recordings_root_, r);
       if (insert(r)) {
         counters->written++;
       } else {

@@ -52,13 +52,16 @@ void run(soci::session& s, const SqlText& q, F on_row) {
   nums.reserve(q.binds.size());
   soci::row row;
   soci::statement st(s);
-  for (const auto& b : q.binds) {
+  // Bound by name (:b0, :b1, ...): the builder's evaluation order never matters.
+  for (size_t i = 0; i < q.binds.size(); ++i) {
+    const auto& b = q.binds[i];
+    const std::string name = "b" + std::to_string(i);
     if (b.is_int) {
       nums.push_back(b.number);
-      st.exchange(soci::use(nums.back()));
+      st.exchange(soci::use(nums.back(), name));
     } else {
       texts.push_back(b.text);
-      st.exchange(soci::use(texts.back()));
+      st.exchange(soci::use(texts.back(), name));
     }
   }
   st.exchange(soci::into(row));
@@ -193,30 +196,46 @@ int CdrStore::migrate() {
   });
 }
 
+namespace {
+
+bool insert_row(soci::session& s, Dialect d, const CdrRecord& r) {
+  const std::string verb = d == Dialect::Sqlite ? "INSERT OR IGNORE INTO" : "INSERT IGNORE INTO";
+  soci::indicator ans = r.answerdate.empty() ? soci::i_null : soci::i_ok;
+  soci::indicator end = r.enddate.empty() ? soci::i_null : soci::i_ok;
+  long long duration = r.duration, billsec = r.billsec, sequence = r.sequence;
+  soci::statement st =
+      (s.prepare << verb +
+                        " cdr (calldate, answerdate, enddate, clid, src, dst, dcontext, channel, "
+                        "dstchannel, lastapp, lastdata, duration, billsec, disposition, amaflags, "
+                        "accountcode, uniqueid, userfield, linkedid, peeraccount, sequence, "
+                        "recordingfile) VALUES (:cd, :ad, :ed, :clid, :src, :dst, :dc, :ch, :dch, "
+                        ":la, :ld, :du, :bs, :di, :am, :ac, :u, :uf, :l, :pa, :sq, :rf)",
+       soci::use(r.calldate), soci::use(r.answerdate, ans), soci::use(r.enddate, end),
+       soci::use(r.clid), soci::use(r.src), soci::use(r.dst), soci::use(r.dcontext),
+       soci::use(r.channel), soci::use(r.dstchannel), soci::use(r.lastapp),
+       soci::use(r.lastdata), soci::use(duration), soci::use(billsec),
+       soci::use(r.disposition), soci::use(r.amaflags), soci::use(r.accountcode),
+       soci::use(r.uniqueid), soci::use(r.userfield), soci::use(r.linkedid),
+       soci::use(r.peeraccount), soci::use(sequence), soci::use(r.recordingfile));
+  st.execute(true);
+  return st.get_affected_rows() > 0;
+}
+
+}  // namespace
+
 bool CdrStore::insert(const CdrRecord& r) {
   if (source_ != Source::kOwn) throw StoreError("the FreePBX call log is read only");
+  return db_.with_session([&](soci::session& s) { return insert_row(s, db_.dialect(), r); });
+}
+
+size_t CdrStore::insert_many(const std::vector<CdrRecord>& rows) {
+  if (source_ != Source::kOwn) throw StoreError("the FreePBX call log is read only");
   return db_.with_session([&](soci::session& s) {
-    const std::string verb =
-        db_.dialect() == Dialect::Sqlite ? "INSERT OR IGNORE INTO" : "INSERT IGNORE INTO";
-    soci::indicator ans = r.answerdate.empty() ? soci::i_null : soci::i_ok;
-    soci::indicator end = r.enddate.empty() ? soci::i_null : soci::i_ok;
-    long long duration = r.duration, billsec = r.billsec, sequence = r.sequence;
-    soci::statement st =
-        (s.prepare << verb +
-                          " cdr (calldate, answerdate, enddate, clid, src, dst, dcontext, channel, "
-                          "dstchannel, lastapp, lastdata, duration, billsec, disposition, amaflags, "
-                          "accountcode, uniqueid, userfield, linkedid, peeraccount, sequence, "
-                          "recordingfile) VALUES (:cd, :ad, :ed, :clid, :src, :dst, :dc, :ch, :dch, "
-                          ":la, :ld, :du, :bs, :di, :am, :ac, :u, :uf, :l, :pa, :sq, :rf)",
-         soci::use(r.calldate), soci::use(r.answerdate, ans), soci::use(r.enddate, end),
-         soci::use(r.clid), soci::use(r.src), soci::use(r.dst), soci::use(r.dcontext),
-         soci::use(r.channel), soci::use(r.dstchannel), soci::use(r.lastapp),
-         soci::use(r.lastdata), soci::use(duration), soci::use(billsec),
-         soci::use(r.disposition), soci::use(r.amaflags), soci::use(r.accountcode),
-         soci::use(r.uniqueid), soci::use(r.userfield), soci::use(r.linkedid),
-         soci::use(r.peeraccount), soci::use(sequence), soci::use(r.recordingfile));
-    st.execute(true);
-    return st.get_affected_rows() > 0;
+    soci::transaction tr(s);
+    size_t n = 0;
+    for (const auto& r : rows) n += insert_row(s, db_.dialect(), r) ? 1 : 0;
+    tr.commit();
+    return n;
   });
 }
 
@@ -250,7 +269,8 @@ CdrPage CdrStore::query(const CdrQuery& q) {
       const auto& last = page.rows.back();
       page.next = CdrCursor{last.calldate, last.uniqueid, last.sequence};
     }
-    page.total = count(s, build_count(cols_, q));
+    page.total = q.cursor && q.cursor->total >= 0 ? q.cursor->total : count(s, build_count(cols_, q));
+    if (page.next) page.next->total = page.total;
     return page;
   });
 }
@@ -279,7 +299,9 @@ CdrPage CdrStore::grouped_page(const CdrQuery& q, long long offset) {
       });
       for (const auto& k : keys) page.calls.push_back(CallGroup{k.second, std::move(legs[k.second])});
     }
-    page.total = count(s, build_count(cols_, q));
+    page.total = q.cursor && q.cursor->total >= 0 ? q.cursor->total
+                                                                : count(s, build_count(cols_, q));
+    if (page.next) page.next->total = page.total;
     return page;
   });
 }

@@ -56,6 +56,8 @@ class CdrStore {
 
   // Inserts one row; false when (uniqueid, sequence) is already stored (replays are harmless).
   bool insert(const CdrRecord& r);
+  // Many rows in one transaction (imports, benchmarks); returns how many were new.
+  size_t insert_many(const std::vector<CdrRecord>& rows);
   // Journey/QoS JSON written later by other modules (own table only; 0 rows → false).
   bool set_journey(const std::string& linkedid, const std::string& json);
   bool set_qos(const std::string& uniqueid, const std::string& json);
@@ -70,6 +72,10 @@ class CdrStore {
   // Feed every AMI frame (Newchannel/Newexten/VarSet teach linkedid and recordingfile; a Cdr
   // event becomes a row). Call on the event loop only; the write goes through `post`.
   void on_cdr_event(const ami::Message& m);
+  // Where MixMonitor writes (FreePBX: /var/spool/asterisk/monitor). When a Cdr event arrives
+  // for a call whose recording name the stream never showed (the panel connected mid-call),
+  // the row's day folder YYYY/MM/DD is searched for a file named "...-<uniqueid>.<ext>".
+  void set_recordings_root(std::string root) { recordings_root_ = std::move(root); }
   // Rows written / skipped as duplicates / failed through on_cdr_event (for metrics and tests).
   struct Counters {
     std::atomic<long long> written{0}, duplicates{0}, failed{0};
@@ -86,6 +92,7 @@ class CdrStore {
   CdrPost post_;
   std::unique_ptr<CdrEventMapper> mapper_;
   std::shared_ptr<Counters> counters_;
+  std::string recordings_root_;
 };
 
 }  // namespace opdesk::store

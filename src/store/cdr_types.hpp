@@ -40,10 +40,13 @@ enum class CdrOutcome { kAny, kAnswered, kNoAnswer, kBusy, kFailed, kCancelled, 
 
 // Keyset position: the (calldate, linkedid) of the last call of the previous page, or for raw
 // rows the (calldate, uniqueid, sequence) of the last row.
+// The total of the first page rides along, so deeper pages skip the COUNT (it is the
+// "total when you started", which is what a pager shows while new calls keep arriving).
 struct CdrCursor {
   std::string calldate;
   std::string key;
   int64_t sequence = 0;
+  int64_t total = -1;  // -1: unknown, count again
 };
 
 inline constexpr int kCdrDefaultLimit = 50;

@@ -4,6 +4,7 @@
 // or a lost connection leaves the slot closed so the next lease reconnects; no SOCI exception
 // escapes with_session (translate() maps each to a StoreError that names no SQL or secret).
 #include "store/database.hpp"
+#include "store/query.hpp"
 
 #include <soci/mysql/soci-mysql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -28,13 +29,14 @@ std::string conflict_field(const std::string& msg) {
   return "value";
 }
 
-std::string quote_param(const std::string& v) {
-  // SOCI's connect-string parser accepts single-quoted values; a quote inside cannot be
-  // expressed, so it is refused with a clear message instead of connecting as someone else.
-  if (v.find('\'') != std::string::npos) {
-    throw ValidationError("database", "database settings must not contain a single quote");
+// SOCI's connect-string parsers accept quoted values (the MySQL backend single quotes, the
+// SQLite backend double quotes); a quote inside a value cannot be expressed, so it is refused
+// with a clear message instead of connecting somewhere else.
+std::string quote_param(const std::string& v, char q) {
+  if (v.find(q) != std::string::npos) {
+    throw ValidationError("database", std::string("database settings must not contain ") + q);
   }
-  return "'" + v + "'";
+  return q + v + q;
 }
 
 }  // namespace
@@ -52,6 +54,7 @@ Database::Database(DbConfig config) : config_(std::move(config)) {
   if (config_.pool_size < 1 || config_.pool_size > 64) {
     throw ValidationError("database.pool_size", "pool_size must be between 1 and 64");
   }
+  connect_ = connect_string();  // validates quoting once, before any session opens
   for (int i = 0; i < config_.pool_size + 1; ++i) {
     slots_.push_back(std::make_unique<Slot>());
     slots_.back()->session = std::make_unique<soci::session>();
@@ -62,24 +65,24 @@ Database::Database(DbConfig config) : config_(std::move(config)) {
 Database::~Database() = default;
 
 std::string Database::connect_string() const {
-  if (dialect_ == Dialect::Sqlite) return "db=" + quote_param(config_.sqlite_path) + " timeout=5";
-  return "host=" + quote_param(config_.host) + " port=" + std::to_string(config_.port) +
-         " user=" + quote_param(config_.user) + " password=" + quote_param(config_.password) +
-         " db=" + quote_param(config_.database) + " charset=utf8mb4";
+  if (dialect_ == Dialect::Sqlite) return "db=" + quote_param(config_.sqlite_path, '"') + " timeout=5";
+  return "host=" + quote_param(config_.host, '\'') + " port=" + std::to_string(config_.port) +
+         " user=" + quote_param(config_.user, '\'') + " password=" + quote_param(config_.password, '\'') +
+         " db=" + quote_param(config_.database, '\'') + " charset=utf8mb4";
 }
 
 void Database::open_slot(Slot& slot) {
   auto& s = *slot.session;
   if (dialect_ == Dialect::Sqlite) {
-    s.open(*soci::factory_sqlite3(), connect_string());
+    s.open(*soci::factory_sqlite3(), connect_);
     // WAL: readers never block the writer; busy_timeout: wait for a lock instead of failing.
-    s << "PRAGMA journal_mode=WAL";
-    s << "PRAGMA busy_timeout=5000";
-    s << "PRAGMA foreign_keys=ON";
-    s << "PRAGMA synchronous=NORMAL";
+    exec(s, "PRAGMA journal_mode=WAL");
+    exec(s, "PRAGMA busy_timeout=5000");
+    exec(s, "PRAGMA foreign_keys=ON");
+    exec(s, "PRAGMA synchronous=NORMAL");
   } else {
-    s.open(*soci::factory_mysql(), connect_string());
-    s << "SET SESSION sql_mode='STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'";
+    s.open(*soci::factory_mysql(), connect_);
+    exec(s, "SET SESSION sql_mode='STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
   }
   slot.open = true;
 }
@@ -96,17 +99,24 @@ Database::Lease::Lease(Database& db) : db_(db) {
   try {
     db_.open_slot(*slot_);
   } catch (const soci::soci_error& e) {
-    slot_->session->close();
-    slot_->open = false;
-    std::string reason = e.get_error_message();
-    {
-      std::lock_guard lock(db_.mu_);
-      db_.free_.push_back(slot_);
-    }
-    db_.cv_.notify_one();
+    const std::string reason = e.get_error_message();
+    release_broken();
     spdlog::warn("store: cannot open database: {}", reason);
     throw Unavailable("database unavailable: " + reason);
+  } catch (...) {
+    release_broken();
+    throw;
   }
+}
+
+void Database::Lease::release_broken() {
+  slot_->session->close();
+  slot_->open = false;
+  {
+    std::lock_guard lock(db_.mu_);
+    db_.free_.push_back(slot_);
+  }
+  db_.cv_.notify_one();
 }
 
 Database::Lease::~Lease() {
@@ -124,6 +134,26 @@ bool Database::Lease::handle_error(const soci::soci_error& e, bool may_retry) {
   slot_->session->close();
   slot_->open = false;
   return was_open_ && may_retry;
+}
+
+Tx::Tx(soci::session& sql, Dialect d) : sql_(sql) {
+  exec(sql_, d == Dialect::Sqlite ? "BEGIN IMMEDIATE" : "START TRANSACTION");
+}
+
+Tx::~Tx() {
+  if (done_) return;
+  try {
+    exec(sql_, "ROLLBACK");
+  } catch (const soci::soci_error& e) {
+    // Rolling back on a connection that just failed fails too; the server discards the
+    // transaction with the connection, and the original error is already propagating.
+    spdlog::debug("store: rollback failed: {}", e.get_error_message());
+  }
+}
+
+void Tx::commit() {
+  exec(sql_, "COMMIT");
+  done_ = true;
 }
 
 void Database::translate(const soci::soci_error& e) const {

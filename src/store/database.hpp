@@ -67,6 +67,8 @@ class Database {
     bool handle_error(const soci::soci_error& e, bool may_retry);
 
    private:
+    void release_broken();  // closes the session and returns the slot (constructor failure)
+
     Database& db_;
     Slot* slot_;
     bool was_open_ = false;
@@ -78,10 +80,27 @@ class Database {
 
   DbConfig config_;
   Dialect dialect_;
+  std::string connect_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<Slot*> free_;
+};
+
+// A transaction that takes the write lock up front on SQLite (BEGIN IMMEDIATE), so two
+// sessions that read then write never deadlock into SQLITE_BUSY: the second one waits
+// (busy_timeout) for the first to commit. Rolls back when destroyed uncommitted.
+class Tx {
+ public:
+  Tx(soci::session& sql, Dialect d);
+  ~Tx();
+  Tx(const Tx&) = delete;
+  Tx& operator=(const Tx&) = delete;
+  void commit();
+
+ private:
+  soci::session& sql_;
+  bool done_ = false;
 };
 
 // Helpers for nullable columns (SOCI 4.0 has no std::optional binding).

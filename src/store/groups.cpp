@@ -56,28 +56,28 @@ Group must_load(soci::session& sql, long long id) {
 
 void replace_strings(soci::session& sql, long long gid, const std::string& table,
                      const std::string& col, const std::set<std::string>& values) {
-  sql << "DELETE FROM " + table + " WHERE group_id = :g", soci::use(gid);
+  exec(sql, "DELETE FROM " + table + " WHERE group_id = :g", soci::use(gid));
   for (const auto& v : values) {
-    sql << "INSERT INTO " + table + " (group_id, " + col + ") VALUES (:g, :v)", soci::use(gid),
-        soci::use(v);
+    exec(sql, "INSERT INTO " + table + " (group_id, " + col + ") VALUES (:g, :v)", soci::use(gid),
+        soci::use(v));
   }
 }
 
 void replace_members(soci::session& sql, long long gid, const std::set<int64_t>& users) {
-  sql << "DELETE FROM user_groups WHERE group_id = :g", soci::use(gid);
+  exec(sql, "DELETE FROM user_groups WHERE group_id = :g", soci::use(gid));
   for (int64_t u : users) {
     long long uid = u;
     int n = 0;
-    sql << "SELECT COUNT(*) FROM users WHERE id = :u", soci::use(uid), soci::into(n);
+    exec(sql, "SELECT COUNT(*) FROM users WHERE id = :u", soci::use(uid), soci::into(n));
     if (n == 0) throw ValidationError("user_ids", "user " + std::to_string(u) + " does not exist");
-    sql << "INSERT INTO user_groups (user_id, group_id) VALUES (:u, :g)", soci::use(uid), soci::use(gid);
+    exec(sql, "INSERT INTO user_groups (user_id, group_id) VALUES (:u, :g)", soci::use(uid), soci::use(gid));
   }
 }
 
 void check_name_free(soci::session& sql, const std::string& name, long long self) {
   int n = 0;
-  sql << "SELECT COUNT(*) FROM access_groups WHERE name = :n AND id <> :id", soci::use(name),
-      soci::use(self), soci::into(n);
+  exec(sql, "SELECT COUNT(*) FROM access_groups WHERE name = :n AND id <> :id", soci::use(name),
+      soci::use(self), soci::into(n));
   if (n > 0) throw Conflict("name", "group name '" + name + "' is already taken");
 }
 
@@ -99,10 +99,10 @@ Group GroupRepo::create(const NewGroup& g) {
   GroupPatch links{g.name, g.extensions, g.queues, g.user_ids};
   validate_patch(links);
   return db_.with_session([&](soci::session& sql) {
-    soci::transaction tr(sql);
+    Tx tr(sql, db_.dialect());
     check_name_free(sql, g.name, 0);
     long long at = now_ms();
-    sql << "INSERT INTO access_groups (name, created_at) VALUES (:n, :c)", soci::use(g.name), soci::use(at);
+    exec(sql, "INSERT INTO access_groups (name, created_at) VALUES (:n, :c)", soci::use(g.name), soci::use(at));
     const long long id = last_insert_id(sql, "access_groups");
     write_links(sql, id, links);
     Group out = must_load(sql, id);
@@ -114,12 +114,12 @@ Group GroupRepo::create(const NewGroup& g) {
 Group GroupRepo::update(int64_t id, const GroupPatch& p) {
   validate_patch(p);
   return db_.with_session([&](soci::session& sql) {
-    soci::transaction tr(sql);
+    Tx tr(sql, db_.dialect());
     long long gid = id;
     must_load(sql, gid);
     if (p.name) {
       check_name_free(sql, *p.name, gid);
-      sql << "UPDATE access_groups SET name = :n WHERE id = :id", soci::use(*p.name), soci::use(gid);
+      exec(sql, "UPDATE access_groups SET name = :n WHERE id = :id", soci::use(*p.name), soci::use(gid));
     }
     write_links(sql, gid, p);
     Group out = must_load(sql, gid);
@@ -162,9 +162,7 @@ std::vector<Group> GroupRepo::for_user(int64_t user_id) {
 void GroupRepo::remove(int64_t id) {
   db_.with_session([&](soci::session& sql) {
     long long gid = id;
-    soci::statement st = (sql.prepare << "DELETE FROM access_groups WHERE id = :id", soci::use(gid));
-    st.execute(true);
-    if (st.get_affected_rows() == 0) throw NotFound("group", "group " + std::to_string(id) + " not found");
+    if (exec_affected(sql, "DELETE FROM access_groups WHERE id = :id", soci::use(gid)) == 0) throw NotFound("group", "group " + std::to_string(id) + " not found");
   });
 }
 

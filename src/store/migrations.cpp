@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "store/database.hpp"
+#include "store/query.hpp"
 
 namespace opdesk::store {
 namespace {
@@ -61,25 +62,25 @@ Migration initial_schema() {
 }
 
 void ensure_version_table(soci::session& sql, Dialect d) {
-  sql << DialectSql::expand(d, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL "
-                               "PRIMARY KEY, name {KEY} NOT NULL, applied_at BIGINT NOT NULL){OPTS}");
+  exec(sql, DialectSql::expand(d, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL "
+                               "PRIMARY KEY, name {KEY} NOT NULL, applied_at BIGINT NOT NULL){OPTS}"));
 }
 
 std::set<int> applied_versions(soci::session& sql) {
   std::set<int> out;
   int v = 0;
-  soci::statement st = (sql.prepare << "SELECT version FROM schema_version", soci::into(v));
-  st.execute();
-  while (st.fetch()) out.insert(v);
+  Query q(sql);
+  q.into(v);
+  q.run("SELECT version FROM schema_version", [&] { out.insert(v); });
   return out;
 }
 
 void apply_one(soci::session& sql, Dialect d, const Migration& m) {
-  soci::transaction tr(sql);
-  for (const auto& s : m.statements) sql << DialectSql::expand(d, s);
+  Tx tr(sql, d);
+  for (const auto& s : m.statements) exec(sql, DialectSql::expand(d, s));
   long long at = now_ms();
-  sql << "INSERT INTO schema_version (version, name, applied_at) VALUES (:v, :n, :a)",
-      soci::use(m.version), soci::use(m.name), soci::use(at);
+  exec(sql, "INSERT INTO schema_version (version, name, applied_at) VALUES (:v, :n, :a)",
+      soci::use(m.version), soci::use(m.name), soci::use(at));
   tr.commit();
   spdlog::info("store: applied migration {} ({})", m.version, m.name);
 }

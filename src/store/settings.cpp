@@ -30,8 +30,8 @@ void write(soci::session& sql, Dialect d, const SettingWrite& w, const std::opti
   long long at = now_ms();
   std::string by_v = by.value_or("");
   soci::indicator by_ind = by ? soci::i_ok : soci::i_null;
-  sql << DialectSql::upsert_setting(d), soci::use(w.key), soci::use(w.value), soci::use(secret),
-      soci::use(at), soci::use(by_v, by_ind);
+  exec(sql, DialectSql::upsert_setting(d), soci::use(w.key), soci::use(w.value), soci::use(secret),
+      soci::use(at), soci::use(by_v, by_ind));
 }
 
 void check(const SettingWrite& w) {
@@ -62,7 +62,7 @@ void SettingsRepo::set_many(const std::vector<SettingWrite>& writes,
                             const std::optional<std::string>& updated_by) {
   for (const auto& w : writes) check(w);
   db_.with_session([&](soci::session& sql) {
-    soci::transaction tr(sql);
+    Tx tr(sql, db_.dialect());
     for (const auto& w : writes) write(sql, db_.dialect(), w, updated_by);
     tr.commit();
   });
@@ -73,11 +73,11 @@ std::string SettingsRepo::get_or_insert(const std::string& key, const std::strin
   return db_.with_session([&](soci::session& sql) {
     int s = secret ? 1 : 0;
     long long at = now_ms();
-    sql << DialectSql::insert_ignore(db_.dialect()) +
+    exec(sql, DialectSql::insert_ignore(db_.dialect()) +
                " settings (setting_key, setting_value, secret, updated_at) VALUES (:k, :v, :s, :t)",
-        soci::use(key), soci::use(value), soci::use(s), soci::use(at);
+        soci::use(key), soci::use(value), soci::use(s), soci::use(at));
     std::string stored;
-    sql << "SELECT setting_value FROM settings WHERE setting_key = :k", soci::use(key), soci::into(stored);
+    exec(sql, "SELECT setting_value FROM settings WHERE setting_key = :k", soci::use(key), soci::into(stored));
     if (!sql.got_data()) throw StoreError("setting " + key + " could not be stored");
     return stored;
   });
@@ -96,9 +96,7 @@ std::vector<Setting> SettingsRepo::all() {
 
 bool SettingsRepo::remove(const std::string& key) {
   return db_.with_session([&](soci::session& sql) {
-    soci::statement st = (sql.prepare << "DELETE FROM settings WHERE setting_key = :k", soci::use(key));
-    st.execute(true);
-    return st.get_affected_rows() > 0;
+    return exec_affected(sql, "DELETE FROM settings WHERE setting_key = :k", soci::use(key)) > 0;
   });
 }
 

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "store/database.hpp"
+#include "store/query.hpp"
 #include "store/migrations.hpp"
 
 namespace opdesk::store {
@@ -52,7 +53,7 @@ bool Store::ping(std::string* error) {
   try {
     db_->with_session([](soci::session& sql) {
       int one = 0;
-      sql << "SELECT 1", soci::into(one);
+      exec(sql, "SELECT 1", soci::into(one));
     });
     return true;
   } catch (const StoreError& e) {

@@ -98,7 +98,7 @@ User must_load(soci::session& sql, long long id) {
 template <class Set>
 void replace_set(soci::session& sql, long long id, const std::string& table,
                  const std::string& col, const Set& values) {
-  sql << "DELETE FROM " + table + " WHERE user_id = :id", soci::use(id);
+  exec(sql, "DELETE FROM " + table + " WHERE user_id = :id", soci::use(id));
   for (const auto& v : values) {
     std::string s;
     if constexpr (std::is_same_v<typename Set::value_type, MonitorMode>) {
@@ -108,8 +108,8 @@ void replace_set(soci::session& sql, long long id, const std::string& table,
     } else {
       s = v;
     }
-    sql << "INSERT INTO " + table + " (user_id, " + col + ") VALUES (:id, :v)", soci::use(id),
-        soci::use(s);
+    exec(sql, "INSERT INTO " + table + " (user_id, " + col + ") VALUES (:id, :v)", soci::use(id),
+        soci::use(s));
   }
 }
 
@@ -117,21 +117,21 @@ void check_groups_exist(soci::session& sql, const std::set<int64_t>& ids) {
   for (int64_t gid : ids) {
     long long g = gid;
     int n = 0;
-    sql << "SELECT COUNT(*) FROM access_groups WHERE id = :g", soci::use(g), soci::into(n);
+    exec(sql, "SELECT COUNT(*) FROM access_groups WHERE id = :g", soci::use(g), soci::into(n));
     if (n == 0) throw ValidationError("group_ids", "group " + std::to_string(gid) + " does not exist");
   }
 }
 
 void check_unique(soci::session& sql, const std::string& col, const std::string& value, long long self) {
   int n = 0;
-  sql << "SELECT COUNT(*) FROM users WHERE " + col + " = :v AND id <> :id", soci::use(value),
-      soci::use(self), soci::into(n);
+  exec(sql, "SELECT COUNT(*) FROM users WHERE " + col + " = :v AND id <> :id", soci::use(value),
+      soci::use(self), soci::into(n));
   if (n > 0) throw Conflict(col, col + " '" + value + "' is already taken");
 }
 
 int64_t active_admins(soci::session& sql) {
   long long n = 0;
-  sql << "SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1", soci::into(n);
+  exec(sql, "SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1", soci::into(n));
   return n;
 }
 
@@ -174,7 +174,7 @@ User UserRepo::create(const NewUser& u) {
   validate::password_hash(u.password_hash);
   validate_links(u.extensions, u.queues);
   return db_.with_session([&](soci::session& sql) {
-    soci::transaction tr(sql);
+    Tx tr(sql, db_.dialect());
     check_unique(sql, "username", u.username, 0);
     if (u.extension) check_unique(sql, "extension", *u.extension, 0);
     long long at = now_ms();
@@ -182,10 +182,10 @@ User UserRepo::create(const NewUser& u) {
     std::string role(to_string(u.role));
     soci::indicator ext_ind = u.extension ? soci::i_ok : soci::i_null;
     std::string ext = u.extension.value_or("");
-    sql << "INSERT INTO users (username, name, extension, role, active, password_hash, created_at, "
+    exec(sql, "INSERT INTO users (username, name, extension, role, active, password_hash, created_at, "
            "updated_at, token_version) VALUES (:u, :n, :e, :r, :a, :h, :c, :m, 0)",
         soci::use(u.username), soci::use(u.name), soci::use(ext, ext_ind), soci::use(role),
-        soci::use(active), soci::use(u.password_hash), soci::use(at), soci::use(at);
+        soci::use(active), soci::use(u.password_hash), soci::use(at), soci::use(at));
     const long long id = last_insert_id(sql, "users");
     UserPatch links;
     links.monitor_modes = u.monitor_modes;
@@ -202,7 +202,7 @@ User UserRepo::create(const NewUser& u) {
 User UserRepo::update(int64_t id, const UserPatch& p) {
   validate_patch(p);
   return db_.with_session([&](soci::session& sql) {
-    soci::transaction tr(sql);
+    Tx tr(sql, db_.dialect());
     const User cur = must_load(sql, id);
     guard_last_admin(sql, cur, p);
     long long uid = id;
@@ -216,10 +216,10 @@ User UserRepo::update(int64_t id, const UserPatch& p) {
     int active = p.active.value_or(cur.active) ? 1 : 0;
     long long tv = cur.token_version + (cur.active && !active ? 1 : 0);
     long long at = now_ms();
-    sql << "UPDATE users SET username = :u, name = :n, extension = :e, role = :r, active = :a, "
+    exec(sql, "UPDATE users SET username = :u, name = :n, extension = :e, role = :r, active = :a, "
            "token_version = :tv, updated_at = :m WHERE id = :id",
         soci::use(username), soci::use(name), soci::use(ext_v, ext_ind), soci::use(role),
-        soci::use(active), soci::use(tv), soci::use(at), soci::use(uid);
+        soci::use(active), soci::use(tv), soci::use(at), soci::use(uid));
     write_links(sql, uid, p);
     User out = must_load(sql, uid);
     tr.commit();
@@ -251,13 +251,13 @@ std::vector<User> UserRepo::list() {
 
 void UserRepo::remove(int64_t id) {
   db_.with_session([&](soci::session& sql) {
-    soci::transaction tr(sql);
+    Tx tr(sql, db_.dialect());
     const User cur = must_load(sql, id);
     if (cur.role == Role::Admin && cur.active && active_admins(sql) <= 1) {
       throw ValidationError("id", "the last active admin cannot be deleted");
     }
     long long uid = id;
-    sql << "DELETE FROM users WHERE id = :id", soci::use(uid);
+    exec(sql, "DELETE FROM users WHERE id = :id", soci::use(uid));
     tr.commit();
   });
 }
@@ -265,7 +265,7 @@ void UserRepo::remove(int64_t id) {
 int64_t UserRepo::count() {
   return db_.with_session([](soci::session& sql) {
     long long n = 0;
-    sql << "SELECT COUNT(*) FROM users", soci::into(n);
+    exec(sql, "SELECT COUNT(*) FROM users", soci::into(n));
     return static_cast<int64_t>(n);
   });
 }
@@ -278,28 +278,27 @@ void UserRepo::set_password(int64_t id, const std::string& password_hash, bool r
   validate::password_hash(password_hash);
   db_.with_session([&](soci::session& sql) {
     long long uid = id, at = now_ms(), bump = revoke_tokens ? 1 : 0;
-    soci::statement st = (sql.prepare << "UPDATE users SET password_hash = :h, token_version = "
-                                         "token_version + :b, updated_at = :m WHERE id = :id",
-                          soci::use(password_hash), soci::use(bump), soci::use(at), soci::use(uid));
-    st.execute(true);
-    if (st.get_affected_rows() == 0) throw NotFound("user", "user " + std::to_string(id) + " not found");
+    const long long n = exec_affected(sql, "UPDATE users SET password_hash = :h, token_version = "
+                                           "token_version + :b, updated_at = :m WHERE id = :id",
+                                      soci::use(password_hash), soci::use(bump), soci::use(at), soci::use(uid));
+    if (n == 0) throw NotFound("user", "user " + std::to_string(id) + " not found");
   });
 }
 
 void UserRepo::touch_login(int64_t id, int64_t at_ms) {
   db_.with_session([&](soci::session& sql) {
     long long uid = id, at = at_ms;
-    sql << "UPDATE users SET last_login_at = :t WHERE id = :id", soci::use(at), soci::use(uid);
+    exec(sql, "UPDATE users SET last_login_at = :t WHERE id = :id", soci::use(at), soci::use(uid));
   });
 }
 
 int64_t UserRepo::bump_token_version(int64_t id) {
   return db_.with_session([&](soci::session& sql) {
-    soci::transaction tr(sql);
+    Tx tr(sql, db_.dialect());
     long long uid = id, tv = 0;
-    sql << "UPDATE users SET token_version = token_version + 1 WHERE id = :id", soci::use(uid);
+    exec(sql, "UPDATE users SET token_version = token_version + 1 WHERE id = :id", soci::use(uid));
     soci::indicator ind = soci::i_null;
-    sql << "SELECT token_version FROM users WHERE id = :id", soci::use(uid), soci::into(tv, ind);
+    exec(sql, "SELECT token_version FROM users WHERE id = :id", soci::use(uid), soci::into(tv, ind));
     if (!sql.got_data()) throw NotFound("user", "user " + std::to_string(id) + " not found");
     tr.commit();
     return static_cast<int64_t>(tv);

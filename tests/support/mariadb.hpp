@@ -1,6 +1,7 @@
 // A private MariaDB server for tests: started once per test process, stopped at exit.
 //
-// MariaDbServer::shared() initialises a data directory in a temp dir (mariadb-install-db),
+// MariaDbServer::shared() copies an initialised data directory into a temp dir (made once per
+// build tree with mariadb-install-db),
 // starts /usr/sbin/mariadbd on a free 127.0.0.1 port with its socket in that dir, waits until
 // it accepts connections, then creates a password-protected user (over the root socket) that
 // may create databases. Each test takes a fresh database with create_database(). If the
@@ -44,6 +45,8 @@ class MariaDbServer {
  private:
   MariaDbServer();
   void install();
+  static std::string template_dir();
+  std::string make_template(const std::string& templ);
   void start();
   void wait_ready();
   void create_user();

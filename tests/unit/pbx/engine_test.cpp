@@ -110,3 +110,17 @@ TEST(Engine, LookupsFindChannelsByNameOrUniqueidAndByExtension) {
   EXPECT_EQ(p.e.find_extension("1001")->number, "1001");
   EXPECT_EQ(p.e.find_extension("9999"), nullptr);
 }
+
+TEST(Engine, OverlongOrMalformedNumbersAreIgnoredNotOverflowed) {
+  Pbx p;
+  p.endpoint("1001");
+  p.feed(ev("Newchannel") + chan("PJSIP/1001-00000001", "1.1", "1.1", 4) +
+         Fields{{"Timestamp", "99999999999999999999999999.5"}});
+  ASSERT_NE(p.e.find_call("1.1"), nullptr);
+  EXPECT_EQ(p.e.find_call("1.1")->started_at, p.now);  // falls back to the injected clock
+  p.at(20);
+  p.feed(Fields{{"Event", "CoreShowChannel"}, {"ActionID", "x"}, {"Duration", "99999999999999999999:00:00"}} +
+         chan("PJSIP/1001-00000002", "1.2", "1.2"));
+  ASSERT_NE(p.e.find_call("1.2"), nullptr);
+  EXPECT_EQ(p.e.find_call("1.2")->started_at, p.now);  // malformed duration counts as 0
+}

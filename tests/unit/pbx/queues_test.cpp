@@ -42,6 +42,8 @@ TEST(Queues, PauseReasonComesFromPausedReasonOrTheOlderReasonField) {
   EXPECT_EQ(q(p, "support").members.at("PJSIP/1005").reason, "Break");  // the last reason is kept
   p.feed(member("QueueMemberPenalty", "support", "PJSIP/1005", {{"Penalty", "3"}}));
   EXPECT_EQ(q(p, "support").members.at("PJSIP/1005").penalty, 3);
+  p.feed(member("QueueMemberRinginuse", "support", "PJSIP/1005", {{"Ringinuse", "1"}}));
+  EXPECT_TRUE(q(p, "support").members.at("PJSIP/1005").ringinuse);
   p.feed(member("QueueMemberRemoved", "support", "PJSIP/1005"));
   EXPECT_TRUE(q(p, "support").members.empty());
 }

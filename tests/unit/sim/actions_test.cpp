@@ -1,6 +1,8 @@
 // Panel actions with their real effects: Hangup, Park + ParkedCalls + pickup, DND in AstDB
 // (DBPut/DBGet/DBGetTree/DBDel, and a DND phone answers busy), ConfBridge + its list,
 // QueueStatus with a waiting caller, CoreSettings/CoreStatus/Command, MixMonitor, PlayDTMF.
+#include <set>
+
 #include "flow_check.hpp"
 
 namespace opdesk::sim::test {
@@ -163,6 +165,55 @@ TEST(SimActions, MixMonitorAndPlayDtmfActOnTheChannel) {
   auto ev = l.c.seen_or_until("DTMFEnd", l.mark, "Channel", ch);
   ASSERT_TRUE(ev);
   EXPECT_EQ(ev->get("Digit"), "5");
+}
+
+}  // namespace
+}  // namespace opdesk::sim::test
+
+namespace opdesk::sim::test {
+namespace {
+
+TEST(SimActions, AtxferConsultsTheTargetThroughLocalChannelsThenMergesOnHangup) {
+  Lab l;
+  CallPlan target;
+  target.ring = 2;
+  target.talk = 5;
+  l.r.sim->set_reaction("1003", target);
+  l.r.sim->call(talk("1001", "1002", 200));
+  ASSERT_TRUE(l.c.until_event("BridgeEnter"));
+  ASSERT_TRUE(l.c.until_event("BridgeEnter"));
+  std::string transferer = l.channel_of("1002");
+  auto resp = l.act({{"Action", "Atxfer"}, {"Channel", transferer}, {"Exten", "1003"}, {"Context", "from-internal"}}, "a1");
+  ASSERT_TRUE(resp);
+  EXPECT_EQ(resp->get("Message"), "Atxfer successfully queued");
+  ASSERT_TRUE(l.c.until_event("LocalOptimizationEnd"));
+  auto hung = l.act({{"Action", "Hangup"}, {"Channel", transferer}}, "a2");  // completes the transfer
+  ASSERT_TRUE(hung);
+  auto merged = l.c.seen_or_until("AttendedTransfer", l.mark);
+  ASSERT_TRUE(merged);
+  EXPECT_EQ(merged->get("TransfereeChannel").substr(0, 10), "PJSIP/1001");
+  EXPECT_EQ(merged->get("TransferTargetChannel").substr(0, 10), "PJSIP/1003");
+  // The transferee and the target end up talking; then the call ends normally.
+  while (count_events(l.c.after_sync(), "Hangup") < 5)
+    if (!l.c.next(std::chrono::milliseconds(5000))) break;
+  auto frames = l.c.after_sync();
+  std::string digits;
+  for (auto& m : frames)
+    if (m.is_event("DTMFEnd") && m.get("Channel") == transferer) digits += std::string(m.get("Digit"));
+  EXPECT_EQ(digits, "*21003");
+  for (const char* e : {"LocalBridge", "LocalOptimizationBegin", "BridgeMerge"}) EXPECT_EQ(count_events(frames, e), 1u) << e;
+  std::set<std::string> locals;
+  for (auto& m : frames)
+    if (m.is_event("Newchannel") && m.get("Channel").substr(0, 6) == "Local/") locals.insert(std::string(m.get("Channel")));
+  ASSERT_EQ(locals.size(), 2u);
+  EXPECT_EQ(locals.begin()->substr(locals.begin()->size() - 2), ";1");
+  EXPECT_EQ(count_events(frames, "Hangup"), 5u);  // 1002, both Local halves, then 1001 and 1003
+  std::set<std::string> dead;
+  for (auto& m : frames) {
+    std::string ch(m.get("Channel"));
+    if (!ch.empty() && dead.count(ch) && !m.is_event("Cdr")) ADD_FAILURE() << m.event() << " after Hangup of " << ch;
+    if (m.is_event("Hangup")) dead.insert(ch);
+  }
 }
 
 }  // namespace

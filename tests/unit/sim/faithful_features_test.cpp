@@ -57,9 +57,11 @@ TEST(SimFaithfulFeatures, ListenWithSyncOriginateMatchesTrace09AndHoldsEventsUnt
   for (size_t i = before; i + 1 < f.c.frames.size(); ++i) EXPECT_NE(f.c.frames[i].get("Channel").substr(0, 10), "PJSIP/1008");
   auto got = collect_flow(f.c, "09-chanspy-listen.ami");
   expect_same_flow("09-chanspy-listen.ami", got);
-  for (auto& m : got)
-    if (m.is_event("Newchannel") && m.get("Channel").substr(0, 10) == "PJSIP/1008")
+  for (auto& m : got) {
+    if (m.is_event("Newchannel") && m.get("Channel").substr(0, 10) == "PJSIP/1008") {
       EXPECT_EQ(m.get("Uniqueid"), "spy-1008-1001-1795502111089");  // quirk 7
+    }
+  }
 }
 
 TEST(SimFaithfulFeatures, WhisperWithAsyncOriginateMatchesTrace10) {

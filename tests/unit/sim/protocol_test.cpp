@@ -103,8 +103,11 @@ TEST(SimProtocol, AnEventClassMaskDeliversOnlyThoseClasses) {
   p.talk = 1;
   r.sim->call(p);
   ASSERT_TRUE(c.until_event("Cdr"));
-  for (auto& m : c.frames)
-    if (m.has("Event")) EXPECT_EQ(m.get("Privilege").substr(0, 3), "cdr") << m.event();
+  for (auto& m : c.frames) {
+    if (m.has("Event")) {
+      EXPECT_EQ(m.get("Privilege").substr(0, 3), "cdr") << m.event();
+    }
+  }
 }
 
 TEST(SimProtocol, UnknownActionGetsAsteriskError) {
@@ -130,6 +133,8 @@ TEST(SimProtocol, LfOnlyInputFromNcIsAccepted) {
   auto actions = r.sim->received_actions();
   ASSERT_GE(actions.size(), 2u);
   EXPECT_NE(actions.back().find("Ping"), std::string::npos);
+  EXPECT_NE(actions.front().find("Secret: ***"), std::string::npos) << "recorded actions hide the secret";
+  EXPECT_EQ(actions.front().find(r.options.secret), std::string::npos);
 }
 
 TEST(SimProtocol, GarbageBytesGetErrorsAndTheSessionKeepsWorking) {
@@ -199,6 +204,26 @@ TEST(SimProtocol, AnActionSentOneByteAtATimeIsAnswered) {
   auto resp = c.response("slow");
   ASSERT_TRUE(resp);
   EXPECT_EQ(resp->get("Message"), "Authentication accepted");
+}
+
+}  // namespace
+}  // namespace opdesk::sim::test
+
+namespace opdesk::sim::test {
+namespace {
+
+TEST(SimProtocol, AValueContinuedOnASecondLineIsRefusedSoNothingIsInjectedIntoEvents) {
+  SimRunner r(lab_options());
+  AmiClient c(r.sim->port());
+  ASSERT_TRUE(c.login(r.options.secret));
+  c.send_raw("Action: QueuePause\r\nActionID: inj\r\nInterface: PJSIP/1001\r\nPaused: true\r\n"
+             "Reason: Lunch\r\nfake line without a colon\r\n\r\n");
+  auto resp = c.response("inj");
+  ASSERT_TRUE(resp);
+  EXPECT_EQ(resp->response(), "Error");
+  EXPECT_EQ(resp->get("Message"), "Invalid line break in a field");
+  c.drain(std::chrono::milliseconds(100));
+  EXPECT_EQ(count_events(c.frames, "QueueMemberPause"), 0u);
 }
 
 }  // namespace

@@ -102,9 +102,9 @@ TEST(SimTraffic, LoadModeReachesItsCallRateAndReportsIt) {
 }
 
 std::vector<std::string> office_day(uint64_t seed) {
-  SimOptions o = lab_options(200);
+  SimOptions o = lab_options(50);  // the first calls start 5 s (100 ms) after boot
   o.office = true;
-  o.extensions = 20;
+  o.extensions = 100;
   o.seed = seed;
   SimRunner r(o);
   AmiClient c(r.sim->port());

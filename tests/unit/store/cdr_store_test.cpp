@@ -51,6 +51,13 @@ void insert_freepbx(Database& db, const CdrRecord& r) {
   });
 }
 
+// An admin's query: every call (a default CdrQuery has an empty scope and sees nothing).
+CdrQuery everything() {
+  CdrQuery q;
+  q.scope.all = true;
+  return q;
+}
+
 class CdrStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -107,7 +114,7 @@ class CdrStoreTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(CdrStoreTest, GroupsTheRowsOfOneLinkedidIntoOneCallNewestFirst) {
-  CdrQuery q;
+  CdrQuery q = everything();
   q.limit = 500;
   auto page = cdr_->query(q);
   EXPECT_EQ(page.total, static_cast<int64_t>(all_linkedids().size()));
@@ -128,7 +135,7 @@ TEST_P(CdrStoreTest, GroupsTheRowsOfOneLinkedidIntoOneCallNewestFirst) {
 }
 
 TEST_P(CdrStoreTest, KeysetPagesCoverEveryCallOnceWhileNewRowsArrive) {
-  CdrQuery q;
+  CdrQuery q = everything();
   q.limit = 4;
   auto first = cdr_->query(q);
   ASSERT_TRUE(first.next);
@@ -148,7 +155,7 @@ TEST_P(CdrStoreTest, KeysetPagesCoverEveryCallOnceWhileNewRowsArrive) {
 }
 
 TEST_P(CdrStoreTest, OffsetBaselineReturnsTheSamePagesAsTheCursor) {
-  CdrQuery q;
+  CdrQuery q = everything();
   q.limit = 7;
   auto keyset = walk(q);
   std::vector<std::string> offset;
@@ -161,21 +168,21 @@ TEST_P(CdrStoreTest, OffsetBaselineReturnsTheSamePagesAsTheCursor) {
 }
 
 TEST_P(CdrStoreTest, FiltersByExtensionQueueDateAndDuration) {
-  CdrQuery q;
+  CdrQuery q = everything();
   q.extension = "1006";
   EXPECT_EQ(ids(q), (std::set<std::string>{"1795502041.6", "1795502068.11", "1795502148.20",
                                            "1795502225.31", "1795502247.36", "1795502290.42"}));
-  q = {};
+  q = everything();
   q.queue = "support";
   EXPECT_EQ(ids(q), std::set<std::string>{"1795502049.8"});
   q.queue = "5002";
   EXPECT_EQ(ids(q), std::set<std::string>{"1795502068.11"});
-  q = {};
+  q = everything();
   q.date_from = q.date_to = std::string("2026-11-24");
   EXPECT_EQ(ids(q), all_linkedids());
   q.date_from = q.date_to = std::string("2026-11-23");
   EXPECT_TRUE(ids(q).empty());
-  q = {};
+  q = everything();
   q.min_duration = 20;
   EXPECT_EQ(ids(q), (std::set<std::string>{"1795501995.2", "1795502374.55"}));
 }
@@ -188,20 +195,20 @@ TEST_P(CdrStoreTest, OutcomeFiltersMatchTheOutcomeComputedFromTheLegs) {
       {CdrOutcome::kAbandoned, {"1795502068.11"}},
       {CdrOutcome::kFailed, {}}};
   for (const auto& [o, want] : expected) {
-    CdrQuery q;
+    CdrQuery q = everything();
     q.outcome = o;
     EXPECT_EQ(ids(q), want) << static_cast<int>(o);
   }
-  CdrQuery q;
+  CdrQuery q = everything();
   q.limit = 500;
   q.outcome = CdrOutcome::kAnswered;
   auto answered = cdr_->query(q);
-  EXPECT_EQ(answered.calls.size(), all_linkedids().size() - 6);
+  EXPECT_EQ(answered.calls.size(), all_linkedids().size() - 5);
   for (const auto& c : answered.calls) EXPECT_EQ(classify_outcome(c.legs), CdrOutcome::kAnswered);
 }
 
 TEST_P(CdrStoreTest, SearchFindsNumbersCallerNamesAndDirectoryNames) {
-  CdrQuery q;
+  CdrQuery q = everything();
   q.search = "1101";
   EXPECT_EQ(ids(q), std::set<std::string>{"1795502354.52"});
   q.search = "Whisper";
@@ -210,7 +217,7 @@ TEST_P(CdrStoreTest, SearchFindsNumbersCallerNamesAndDirectoryNames) {
   EXPECT_TRUE(ids(q).empty());
   q.search_extensions = {"1101"};
   EXPECT_EQ(ids(q), std::set<std::string>{"1795502354.52"});
-  q = {};
+  q = everything();
   q.search = "50%";  // LIKE wildcards are literal
   EXPECT_TRUE(ids(q).empty());
 }
@@ -220,7 +227,7 @@ TEST_P(CdrStoreTest, HasRecordingSplitsTheCalls) {
   for (const auto& r : rows_) {
     if (!r.recordingfile.empty()) with.insert(r.linkedid);
   }
-  CdrQuery q;
+  CdrQuery q = everything();
   q.has_recording = true;
   EXPECT_EQ(ids(q), with);
   q.has_recording = false;
@@ -246,7 +253,7 @@ TEST_P(CdrStoreTest, DirectionUsesKnownExtensionsChannelsAndContexts) {
   out.uniqueid = out.linkedid = "1795508060.2";
   add(in);
   add(out);
-  CdrQuery q;
+  CdrQuery q = everything();
   q.known_extensions = known;
   q.known_queues = {"5001", "5002", "support", "sales"};
   q.direction = CdrDirection::kInbound;
@@ -267,9 +274,9 @@ TEST_P(CdrStoreTest, DirectionUsesKnownExtensionsChannelsAndContexts) {
 }
 
 TEST_P(CdrStoreTest, ScopeIsPartOfTheQueryTotalsAndPages) {
-  CdrQuery q;
+  CdrQuery q = everything();
   q.limit = 1;
-  q.scope.extensions = {"1003"};
+  q.scope = CdrScope{false, {"1003"}, {}};
   auto scoped = walk(q);
   std::set<std::string> want;
   for (const auto& r : rows_) {
@@ -291,7 +298,7 @@ TEST_P(CdrStoreTest, ScopeIsPartOfTheQueryTotalsAndPages) {
 }
 
 TEST_P(CdrStoreTest, RawRowsPageThroughEveryRowOnce) {
-  CdrQuery q;
+  CdrQuery q = everything();
   q.raw = true;
   q.limit = 10;
   std::multiset<std::string> keys;
@@ -321,7 +328,7 @@ TEST(CdrOwnStore, SameUniqueidAndSequenceTwiceIsStoredOnceAndJsonColumnsAreWrita
   EXPECT_TRUE(cdr.set_journey(rows[0].linkedid, R"([{"event":"ring"}])"));
   EXPECT_TRUE(cdr.set_qos(rows[0].uniqueid, R"({"mes":88.1})"));
   EXPECT_FALSE(cdr.set_qos("no-such-id", "{}"));
-  CdrQuery q;
+  CdrQuery q = everything();
   auto page = cdr.query(q);
   ASSERT_EQ(page.calls.size(), 1u);
   ASSERT_EQ(page.calls[0].legs.size(), 1u);

@@ -60,6 +60,25 @@ TEST_P(StoreTest, AsyncRethrowsStoreErrorsToTheAwaitingCoroutine) {
   EXPECT_EQ(caught, "user: user 4242 not found");
 }
 
+TEST_P(StoreTest, ConcurrentWritesFromTheWorkerPoolAllCommit) {
+  boost::asio::io_context io;
+  int done = 0;
+  for (int i = 0; i < 16; ++i) {
+    boost::asio::co_spawn(io, [&, i]() -> boost::asio::awaitable<void> {
+      co_await store_->async([&, i] {
+        // read-then-write transactions on several sessions at once
+        make_user("user" + std::to_string(i), std::to_string(9000 + i));
+        store_->settings().set("K" + std::to_string(i), "v", false);
+      });
+      ++done;
+    }, boost::asio::detached);
+  }
+  io.run();
+  EXPECT_EQ(done, 16);
+  EXPECT_EQ(store_->users().count(), 16);
+  EXPECT_EQ(store_->settings().all().size(), 16u);
+}
+
 OPDESK_STORE_BACKENDS(StoreTest);
 
 TEST(StoreErrors, AnUnreachableMariaDbIsReportedAsUnavailableNotACrash) {

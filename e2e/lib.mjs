@@ -1,0 +1,64 @@
+// Shared helpers for the browser scripts: start the real server, launch Debian's Chromium.
+import { createRequire } from 'node:module'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+
+export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const require = createRequire(join(repo, 'web', 'package.json'))
+export const { chromium } = require('playwright-core')
+
+export const chromeArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']
+
+export function findBinary() {
+  const cands = [process.env.OPDESK_BIN, join(repo, 'build', 'opdesk')]
+  const b = join(repo, 'build')
+  const built = []
+  if (existsSync(b)) for (const d of readdirSync(b)) built.push(join(b, d, 'opdesk'), join(b, d, 'src', 'opdesk'))
+  // Explicit choices first, then the most recently built binary under build/.
+  const newest = built.filter((p) => existsSync(p)).sort((x, y) => statSync(y).mtimeMs - statSync(x).mtimeMs)
+  return [...cands, ...newest].find((p) => p && existsSync(p)) ?? null
+}
+
+/** Starts `opdesk serve --demo` on a random port; resolves with {url, password, stop}. */
+export async function startServer(extraArgs = []) {
+  const bin = findBinary()
+  if (!bin) throw new Error(`opdesk binary not found (looked for $OPDESK_BIN, ${join(repo, 'build/opdesk')}, build/*/opdesk, build/*/src/opdesk); build it first`)
+  if (!existsSync(join(repo, 'web', 'dist', 'index.html'))) throw new Error('web/dist is missing: run `npm run build` in web/ first')
+  const dataDir = mkdtempSync(join(tmpdir(), 'opdesk-e2e-'))
+  const password = 'E2e-' + randomBytes(12).toString('hex')
+  const child = spawn(bin, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs],
+    { env: { ...process.env, OPDESK_ADMIN_PASSWORD: password }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  const url = await new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`server did not print "listening on" within 20 s:\n${out}`)), 20000)
+    const onData = (d) => {
+      out += d
+      const m = /listening on (https?:\/\/127\.0\.0\.1:\d+)/.exec(out)
+      if (m) { clearTimeout(timer); res(m[1]) }
+    }
+    child.stdout.on('data', onData); child.stderr.on('data', (d) => { out += d })
+    child.on('exit', (code) => { clearTimeout(timer); rej(new Error(`server exited with ${code}:\n${out}`)) })
+  })
+  const stop = () => new Promise((res) => { if (child.exitCode !== null) return res(); child.once('exit', res); child.kill('SIGTERM'); setTimeout(() => child.kill('SIGKILL'), 5000) })
+  return { url, password, stop, dataDir }
+}
+
+export async function launch() {
+  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'chromium-profile-')), {
+    executablePath: '/usr/bin/chromium', headless: true, args: chromeArgs, viewport: { width: 1400, height: 900 },
+  })
+}
+
+export async function login(page, url, user, password) {
+  await page.goto(url + '/')
+  await page.getByTestId('login-user').fill(user)
+  await page.getByTestId('login-password').fill(password)
+  await page.getByTestId('login-submit').click()
+  await page.locator('[data-testid="conn-state"][data-state="live"], [data-testid="conn-state"][data-state="pbx_down"]').waitFor({ timeout: 20000 })
+}

@@ -1,0 +1,329 @@
+// CrmService (see crm_service.hpp): outbox writer and the single delivery coroutine.
+//
+// How it fits: push/enqueue build the body (payload.cpp) and write it with the idempotency key
+// sha256(linkedid|event) through Store::async; run() loops: take due rows (oldest pending row
+// per call), send each through CrmClient, record the attempt, sleep until the next due row or a
+// wake-up. Invariants: a row is in the store before its first send; the stored body is what is
+// replayed (a recording placeholder is signed afresh per attempt); the coroutine owns a
+// shared_ptr to Core so destroying the service while a send is suspended is safe.
+#include "crm/crm_service.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <random>
+#include <spdlog/spdlog.h>
+
+#include "crm/payload.hpp"
+#include "crm/signing.hpp"
+#include "store/crm_outbox.hpp"
+#include "store/store.hpp"
+
+namespace opdesk::crm {
+
+namespace asio = boost::asio;
+
+struct CrmService::Core : std::enable_shared_from_this<Core> {
+  Core(asio::any_io_executor ex, store::Store& st, CrmConfig c, CrmServiceOptions o)
+      : ex(ex), store(st), outbox(std::make_unique<store::CrmOutbox>(st.database())),
+        opts(std::move(o)), cfg(std::move(c)), http(std::make_unique<HttpClient>()), client(*http),
+        timer(ex), rng(std::random_device{}()) {}
+
+  asio::any_io_executor ex;
+  store::Store& store;
+  std::unique_ptr<store::CrmOutbox> outbox;
+  CrmServiceOptions opts;
+  mutable std::mutex cfg_mu;
+  CrmConfig cfg;
+  std::unique_ptr<HttpClient> http;
+  CrmClient client;
+  asio::steady_timer timer;
+  std::mt19937_64 rng;
+  bool stopped = false;
+  bool running = false;
+  bool wake_flag = false;
+  int64_t last_prune_ms = 0;
+
+  CrmConfig config() const {
+    std::lock_guard lock(cfg_mu);
+    return cfg;
+  }
+  int64_t now() const {
+    if (opts.now_ms) return opts.now_ms();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch()).count();
+  }
+  void wake() {
+    asio::post(ex, [self = shared_from_this()] {
+      self->wake_flag = true;
+      self->timer.cancel();
+    });
+  }
+  int64_t backoff_ms(int attempts, std::optional<int64_t> retry_after_ms);
+  std::string resolve_body(const std::string& stored) const;
+  asio::awaitable<void> run();
+  asio::awaitable<void> deliver(const CrmConfig& c, const store::CrmDelivery& row);
+  asio::awaitable<void> prune_if_due();
+};
+
+std::string excerpt(const std::string& body, size_t max) {
+  if (body.size() <= max) return body;
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
+  return body.substr(0, cut);
+}
+
+nlohmann::json SendReport::to_json() const {
+  return {{"success", success},
+          {"status_code", status_code ? nlohmann::json(status_code) : nlohmann::json()},
+          {"body", body_excerpt},
+          {"latency_ms", latency_ms},
+          {"error", error.empty() ? nlohmann::json() : nlohmann::json(error)},
+          {"url", url}};
+}
+
+int64_t CrmService::Core::backoff_ms(int attempts, std::optional<int64_t> retry_after_ms) {
+  const auto& p = opts.retry;
+  int64_t d = p.base_ms;
+  for (int i = 1; i < attempts && d < p.max_ms; ++i) d *= 2;
+  d = std::min(d, p.max_ms);
+  std::uniform_real_distribution<double> u(1.0 - p.jitter, 1.0);
+  d = static_cast<int64_t>(static_cast<double>(d) * u(rng));
+  if (retry_after_ms) d = std::max(d, std::min(*retry_after_ms, p.max_ms));
+  return std::max<int64_t>(d, 0);
+}
+
+std::string CrmService::Core::resolve_body(const std::string& stored) const {
+  if (stored.find(kRecordingPrefix) == std::string::npos) return stored;
+  auto j = nlohmann::json::parse(stored, nullptr, false);
+  if (!j.is_object()) return stored;
+  for (auto it = j.begin(); it != j.end();) {
+    if (it->is_string() && it->get<std::string>().rfind(kRecordingPrefix, 0) == 0) {
+      std::string file = it->get<std::string>().substr(std::string(kRecordingPrefix).size());
+      std::string url = opts.sign_recording ? opts.sign_recording(file) : std::string();
+      if (url.empty()) {
+        it = j.erase(it);
+        continue;
+      }
+      *it = url;
+    }
+    ++it;
+  }
+  return j.dump();
+}
+
+namespace {
+
+std::optional<int64_t> retry_after(const HttpResult& r) {
+  auto v = r.header("retry-after");
+  if (!v || v->empty() || v->size() > 9) return std::nullopt;
+  for (char c : *v) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  return std::stoll(*v) * 1000;
+}
+
+bool retryable(const HttpResult& r) {
+  return r.status == 0 || r.status >= 500 || r.status == 429 || r.status == 408;
+}
+
+}  // namespace
+
+asio::awaitable<void> CrmService::Core::deliver(const CrmConfig& c, const store::CrmDelivery& row) {
+  HttpRequest req;
+  req.method = c.sync_method;
+  req.url = c.push_url();
+  req.body = resolve_body(row.body);
+  req.headers = {{"Content-Type", "application/json"},
+                 {"Idempotency-Key", row.idem_key},
+                 {"X-OpDesk-Event", row.event},
+                 {"X-OpDesk-Call-Id", row.linkedid}};
+  if (!c.signing_secret.empty()) {
+    req.headers.emplace_back("X-OpDesk-Signature",
+                             signature_header(c.signing_secret, now() / 1000, req.body));
+  }
+  HttpResult res = co_await client.send(c, std::move(req));
+  store::CrmAttempt a;
+  a.now_ms = now();
+  a.response_code = res.status;
+  a.response_excerpt = excerpt(res.body);
+  a.latency_ms = res.latency_ms;
+  a.error = res.error;
+  if (res.success()) {
+    a.status = "delivered";
+  } else if (retryable(res) && row.attempts + 1 < opts.retry.max_attempts) {
+    a.status = "pending";
+    a.next_at = a.now_ms + backoff_ms(row.attempts + 1, retry_after(res));
+    if (a.error.empty()) a.error = "HTTP " + std::to_string(res.status);
+  } else {
+    a.status = "failed";
+    if (a.error.empty()) a.error = "HTTP " + std::to_string(res.status);
+  }
+  spdlog::debug("crm: delivery {} {} -> {} ({})", row.id, row.event, a.status,
+                res.status ? std::to_string(res.status) : res.error);
+  if (a.status != "delivered") {
+    spdlog::info("crm: delivery {} not delivered ({}), status {}", row.id, a.error, a.status);
+  }
+  co_await store.async([this, id = row.id, a] { outbox->record_attempt(id, a); });
+}
+
+asio::awaitable<void> CrmService::Core::prune_if_due() {
+  if (opts.retention_days <= 0) co_return;
+  int64_t t = now();
+  if (t - last_prune_ms < 3600 * 1000) co_return;
+  last_prune_ms = t;
+  int64_t cutoff = t - static_cast<int64_t>(opts.retention_days) * 86400 * 1000;
+  int64_t n = co_await store.async([this, cutoff] { return outbox->prune_before(cutoff); });
+  if (n > 0) spdlog::info("crm: pruned {} old deliveries", n);
+}
+
+asio::awaitable<void> CrmService::Core::run() {
+  auto self = shared_from_this();
+  while (!stopped) {
+    wake_flag = false;
+    int64_t wait_ms = opts.retry.idle_poll_ms;
+    try {
+      co_await prune_if_due();
+      CrmConfig c = config();
+      bool sending = c.enabled && !c.server_url.empty();
+      std::vector<store::CrmDelivery> rows;
+      if (sending) {
+        int64_t t = now();
+        rows = co_await store.async([this, t] { return outbox->due(t, 20); });
+      }
+      for (const auto& row : rows) {
+        if (stopped) co_return;
+        co_await deliver(c, row);
+      }
+      if (!rows.empty()) continue;
+      if (sending) {
+        auto next = co_await store.async([this] { return outbox->next_due_at(); });
+        if (next) wait_ms = std::clamp<int64_t>(*next - now(), 0, wait_ms);
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("crm: outbox unavailable: {}", e.what());
+      wait_ms = std::min<int64_t>(wait_ms, 5000);
+    }
+    if (stopped) co_return;
+    if (wake_flag || wait_ms == 0) continue;
+    timer.expires_after(std::chrono::milliseconds(wait_ms));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+CrmService::CrmService(asio::any_io_executor ex, store::Store& store, CrmConfig cfg,
+                       CrmServiceOptions opts)
+    : core_(std::make_shared<Core>(ex, store, std::move(cfg), std::move(opts))) {}
+
+CrmService::~CrmService() { stop(); }
+
+int CrmService::migrate() { return core_->outbox->migrate(); }
+
+void CrmService::start() {
+  asio::post(core_->ex, [core = core_] {
+    if (core->running || core->stopped) return;
+    core->running = true;
+    asio::co_spawn(core->ex, core->run(), asio::detached);
+  });
+}
+
+void CrmService::stop() {
+  auto core = core_;
+  core->http->shutdown();
+  asio::post(core->ex, [core] {
+    core->stopped = true;
+    core->timer.cancel();
+  });
+}
+
+void CrmService::set_config(CrmConfig cfg) {
+  {
+    std::lock_guard lock(core_->cfg_mu);
+    core_->cfg = std::move(cfg);
+  }
+  core_->client.reset_token();
+  core_->wake();
+}
+
+CrmConfig CrmService::config() const { return core_->config(); }
+asio::any_io_executor CrmService::executor() const { return core_->ex; }
+store::Store& CrmService::store() { return core_->store; }
+store::CrmOutbox& CrmService::outbox() { return *core_->outbox; }
+CrmClient& CrmService::client() { return core_->client; }
+
+bool CrmService::wants(const CallRecord& r, CallEvent ev) const {
+  CrmConfig c = config();
+  if (!c.enabled || !c.sync_enabled || r.linkedid.empty()) return false;
+  if (!direction_enabled(c, r.direction)) return false;
+  if (ev == CallEvent::kRinging) return c.push_ringing;
+  if (ev == CallEvent::kAnswered) return c.push_answered;
+  return true;
+}
+
+asio::awaitable<bool> CrmService::enqueue(CallRecord r, CallEvent ev) {
+  if (!wants(r, ev)) co_return false;
+  auto core = core_;
+  std::string rec = r.recording_file.empty() ? "" : kRecordingPrefix + r.recording_file;
+  store::CrmNewDelivery d;
+  d.body = build_payload(core->config(), r, ev, rec).dump();
+  d.linkedid = r.linkedid;
+  d.event = std::string(to_string(ev));
+  d.idem_key = idempotency_key(r.linkedid, d.event);
+  d.now_ms = core->now();
+  auto id = co_await core->store.async([core, d] { return core->outbox->enqueue(d); });
+  if (id) core->wake();
+  co_return id.has_value();
+}
+
+void CrmService::push(const CallRecord& r, CallEvent ev) {
+  if (!wants(r, ev)) return;
+  asio::co_spawn(core_->ex, [this, r, ev] { return enqueue(r, ev); }, [linkedid = r.linkedid](std::exception_ptr e, bool) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("crm: could not queue call {}: {}", linkedid, ex.what());
+    }
+  });
+}
+
+asio::awaitable<SendReport> CrmService::test(CrmConfig cfg) {
+  auto core = core_;
+  SendReport rep;
+  rep.url = redact_url(cfg.push_url());
+  HttpRequest req;
+  req.method = cfg.sync_method;
+  req.url = cfg.push_url();
+  nlohmann::json body = {{"test", true}, {"event", "test"},
+                         {"timestamp", iso_utc(core->now())},
+                         {"message", "OpDesk CRM connection test"}};
+  req.body = body.dump();
+  req.headers = {{"Content-Type", "application/json"}, {"X-OpDesk-Event", "test"}};
+  if (!cfg.signing_secret.empty()) {
+    req.headers.emplace_back("X-OpDesk-Signature",
+                             signature_header(cfg.signing_secret, core->now() / 1000, req.body));
+  }
+  CrmClient probe(*core->http);  // unsaved config: its own token cache
+  HttpResult res = co_await probe.send(cfg, std::move(req));
+  rep.success = res.success();
+  rep.status_code = res.status;
+  rep.body_excerpt = excerpt(res.body);
+  rep.latency_ms = res.latency_ms;
+  rep.error = res.error;
+  co_return rep;
+}
+
+asio::awaitable<int> CrmService::resend(std::vector<int64_t> ids) {
+  auto core = core_;
+  int64_t t = core->now();
+  int n = co_await core->store.async([core, ids, t] { return core->outbox->resend(ids, t); });
+  core->wake();
+  co_return n;
+}
+
+}  // namespace opdesk::crm

@@ -1,0 +1,55 @@
+/* Pure application of snapshots and deltas to the live state.
+ * Invariants: never mutates its input; copies only the maps/entities a delta touches;
+ * an epoch change, a seq gap or a remove of an unknown id returns {resync:true} with the old state. */
+import type { Call, Change, Conference, Delta, Extension, Parked, Pbx, Queue, Snapshot } from './protocol'
+
+export interface LiveState {
+  epoch: number; seq: number; offset: number /* server_time - local now */
+  pbx: Pbx
+  extensions: Map<string, Extension>; calls: Map<string, Call>; queues: Map<string, Queue>
+  parked: Map<string, Parked>; conferences: Map<string, Conference>
+}
+export const emptyState = (): LiveState => ({
+  epoch: -1, seq: -1, offset: 0, pbx: { connected: false },
+  extensions: new Map(), calls: new Map(), queues: new Map(), parked: new Map(), conferences: new Map(),
+})
+const byKey = <T,>(items: T[] | undefined, key: (t: T) => string) => new Map((items ?? []).map((i) => [key(i), i] as [string, T]))
+
+export function fromSnapshot(s: Snapshot, now: number): LiveState {
+  return {
+    epoch: s.epoch, seq: s.seq, offset: s.server_time - now, pbx: s.pbx ?? { connected: false },
+    extensions: byKey(s.extensions, (e) => e.extension), calls: byKey(s.calls, (c) => c.id),
+    queues: byKey(s.queues, (q) => q.name), parked: byKey(s.parked, (p) => p.space),
+    conferences: byKey(s.conferences, (c) => c.room),
+  }
+}
+
+export type ApplyResult = { state: LiveState; resync: false } | { state: LiveState; resync: true; reason: string }
+type MapKey = 'extensions' | 'calls' | 'queues' | 'parked' | 'conferences'
+const mapOf: Record<Exclude<Change['kind'], 'pbx'>, MapKey> = {
+  extension: 'extensions', call: 'calls', queue: 'queues', parked: 'parked', conference: 'conferences',
+}
+
+export function applyDelta(prev: LiveState, d: Delta, now: number): ApplyResult {
+  if (d.epoch !== prev.epoch) return { state: prev, resync: true, reason: 'epoch' }
+  if (d.seq <= prev.seq) return { state: prev, resync: false } // duplicate, already applied
+  if (d.seq !== prev.seq + 1) return { state: prev, resync: true, reason: 'gap' }
+  const next: LiveState = { ...prev, seq: d.seq, offset: d.server_time - now }
+  const copied = new Set<MapKey>()
+  for (const c of d.changes ?? []) {
+    if (c.kind === 'pbx') {
+      if (c.op === 'upsert') next.pbx = { ...next.pbx, ...c.data }
+      continue
+    }
+    const key = mapOf[c.kind]
+    if (!key) continue // unknown kinds are additions to the protocol: ignore
+    if (!copied.has(key)) { (next as any)[key] = new Map(prev[key] as Map<string, unknown>); copied.add(key) }
+    const m = next[key] as Map<string, unknown>
+    if (c.op === 'upsert') m.set(c.id, c.data)
+    else if (c.op === 'remove') {
+      if (!m.has(c.id)) return { state: prev, resync: true, reason: `unknown ${c.kind} ${c.id}` }
+      m.delete(c.id)
+    }
+  }
+  return { state: next, resync: false }
+}
