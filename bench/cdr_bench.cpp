@@ -102,8 +102,9 @@ std::vector<CdrRecord> call_rows(long long i) {
 }
 
 Env& env() {
-  static Env e = [] {
-    Env x;
+  static std::unique_ptr<Env> e = [] {
+    auto owner = std::make_unique<Env>();
+    Env& x = *owner;
     long long target = 1000000;
     if (const char* v = std::getenv("OPDESK_CDR_BENCH_ROWS")) target = std::max(10000LL, std::atoll(v));
     x.dir = std::filesystem::temp_directory_path() / ("opdesk-cdr-bench-" + std::to_string(getpid()));
@@ -129,9 +130,9 @@ Env& env() {
     x.cdr->insert_many(batch);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("cdr_bench: %lld rows / %lld calls loaded into SQLite in %.1f s\n", x.rows, x.calls, secs);
-    return x;
+    return owner;
   }();
-  return e;
+  return *e;
 }
 
 CdrQuery admin_query() {

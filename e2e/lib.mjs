@@ -43,9 +43,9 @@ export async function startServer(extraArgs = []) {
       if (m) { clearTimeout(timer); res(m[1]) }
     }
     child.stdout.on('data', onData); child.stderr.on('data', (d) => { out += d })
-    child.on('exit', (code) => { clearTimeout(timer); rej(new Error(`server exited with ${code}:\n${out}`)) })
+    child.on('exit', (code, sig) => { clearTimeout(timer); if (code !== 0) console.log(`server exited (${code ?? sig}); last output:\n${out.slice(-1500)}`); rej(new Error(`server exited with ${code ?? sig}:\n${out.slice(-2000)}`)) })
   })
-  const stop = () => new Promise((res) => { if (child.exitCode !== null) return res(); child.once('exit', res); child.kill('SIGTERM'); setTimeout(() => child.kill('SIGKILL'), 5000) })
+  const stop = () => new Promise((res) => { if (child.exitCode !== null || child.signalCode !== null) return res(); child.once('exit', res); child.kill('SIGTERM'); setTimeout(() => child.kill('SIGKILL'), 5000) })
   return { url, password, stop, dataDir }
 }
 

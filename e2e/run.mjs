@@ -7,21 +7,32 @@ import { launch, login, repo, startServer } from './lib.mjs'
 const art = join(repo, 'e2e', 'artifacts')
 mkdirSync(art, { recursive: true })
 const results = []
-let server, ctx, ctx2
+let server, ctx, ctx2, current = null, shot = 0
 const expect = (cond, msg) => { if (!cond) throw new Error(msg) }
 
 async function scenario(name, fn) {
   const t0 = Date.now()
   try { await fn(); results.push([name, true]); console.log(`ok   ${name} (${Date.now() - t0} ms)`) }
-  catch (e) { results.push([name, false]); console.log(`FAIL ${name}: ${e?.message ?? e}`) }
+  catch (e) {
+    results.push([name, false]); console.log(`FAIL ${name}: ${e?.message ?? e}`)
+    await current?.screenshot({ path: join(art, `fail-${++shot}.png`) }).catch(() => {})
+  }
 }
 const tiles = (page) => page.locator('article[data-testid^="ext-"]')
 
+async function inCallExtensions(srv) {
+  const r = await fetch(srv.url + '/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'admin', password: srv.password }) })
+  const { access_token } = await r.json()
+  const st = await (await fetch(srv.url + '/api/state', { headers: { Authorization: 'Bearer ' + access_token } })).json()
+  return st.extensions.filter((e) => e.state === 'in_call').map((e) => e.extension)
+}
+
 async function main() {
-  server = await startServer()
+  server = await startServer(['--sim-speed', process.env.E2E_SIM_SPEED ?? '4'])
   console.log(`server at ${server.url}`)
   ctx = await launch()
   const page = ctx.pages()[0] ?? await ctx.newPage()
+  current = page
   const failures = []
   page.on('pageerror', (e) => failures.push(String(e)))
 
@@ -33,41 +44,24 @@ async function main() {
     const call = page.locator('li[data-testid^="call-"]').first()
     await call.waitFor({ timeout: 30000 })
     const id = (await call.getAttribute('data-testid')).slice(5)
-    const timer = page.getByTestId(`talk-${id}`)
-    // Wait for the call to be answered and its talk timer to move.
-    let first = null
-    for (let i = 0; i < 40; i++) {
-      if (await timer.count() === 0) break
-      const txt = await timer.textContent()
-      if (first === null && txt !== '00:00') first = txt
-      else if (first !== null && txt !== first) break
-      await page.waitForTimeout(500)
-    }
-    const second = await page.locator('li[data-testid^="call-"] .timer').first().textContent()
-    expect(first !== null || second !== '00:00', 'no call timer ever moved')
+    const timer = page.getByTestId(`dur-${id}`)
+    const t1 = await timer.textContent()
+    await page.waitForTimeout(2500)
+    if (await timer.count() > 0) expect(await timer.textContent() !== t1, `call ${id} timer stayed at ${t1}`)
     await page.screenshot({ path: join(art, 'live.png') })
   })
 
-  await scenario('listening to a call answers ok and shows the spied-by indicator', async () => {
-    await page.getByTestId('ext-filter-state').selectOption('in_call')
-    const btn = page.locator('article[data-testid^="ext-"][data-state="in_call"] [data-testid="action-listen"]').first()
-    await btn.waitFor({ timeout: 30000 })
-    await btn.click()
-    const toast = page.locator('[data-testid="toast-ok"], [data-testid="toast-error"]').first()
-    await toast.waitFor({ timeout: 10000 })
-    expect(await toast.getAttribute('data-testid') === 'toast-ok', `listen failed: ${await toast.textContent()}`)
-    await page.locator('[data-testid^="spied-"]').first().waitFor({ timeout: 10000 })
-    await page.getByTestId('ext-filter-state').selectOption('')
-    await page.screenshot({ path: join(art, 'listen.png') })
-  })
-
   let scope = []
+  let sup = null
   await scenario('admin creates a scoped supervisor who sees only that scope and no forbidden buttons', async () => {
     await page.getByTestId('nav-admin').click()
     await page.getByTestId('user-new').click()
     const all = await page.locator('[data-testid^="pick-ext-"] input[type=checkbox], input[data-testid^="pick-ext-"][type=checkbox]').evaluateAll((els) => els.map((e) => e.dataset.testid.replace('pick-ext-', '')))
     expect(all.length >= 4, `picker lists only ${all.length} extensions`)
-    const own = all[0]; scope = all.slice(1, 4)
+    // Scope: the extensions in a call right now (so the supervisor has something to listen to) + a few more.
+    const talking = await inCallExtensions(server)
+    const own = all.find((e) => !talking.includes(e))
+    scope = [...new Set([...talking.filter((e) => all.includes(e)).slice(0, 6), ...all.filter((e) => e !== own).slice(0, 3)])]
     await page.getByTestId('user-username').fill('sup1')
     await page.getByTestId('user-name').fill('Supervisor One')
     await page.getByTestId('user-password').fill('Sup-' + server.password)
@@ -90,6 +84,25 @@ async function main() {
     expect(await p2.getByTestId('nav-admin').count() === 0, 'supervisor sees the Admin tab')
     expect(await p2.locator('[data-testid="action-barge"], [data-testid="action-whisper"]').count() === 0, 'supervisor sees barge/whisper')
     await p2.screenshot({ path: join(art, 'supervisor.png') })
+    sup = p2
+  })
+
+  await scenario('the supervisor listens to a call in scope: action_result ok and the spied-by indicator appears', async () => {
+    expect(sup, 'no supervisor session')
+    current = sup
+    await sup.getByTestId('ext-filter-state').selectOption('in_call')
+    const btn = sup.locator('article[data-testid^="ext-"][data-state="in_call"] [data-testid="action-listen"]').first()
+    try { await btn.waitFor({ timeout: 60000 }) } catch (e) {
+      const rs = await sup.getByTestId('conn-state').getAttribute('data-resync').catch(() => null)
+      throw new Error(`${e.message.split('\n')[0]} (last resync reason: ${rs})`)
+    }
+    await btn.click()
+    const toast = sup.locator('[data-testid="toast-ok"], [data-testid="toast-error"]').first()
+    await toast.waitFor({ timeout: 10000 })
+    expect(await toast.getAttribute('data-testid') === 'toast-ok', `listen failed: ${await toast.textContent()}`)
+    await sup.locator('[data-testid^="spied-"]').first().waitFor({ timeout: 10000 })
+    await sup.screenshot({ path: join(art, 'listen.png') })
+    current = page
   })
 
   await scenario('call log filters to calls with a recording and plays one', async () => {

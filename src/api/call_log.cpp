@@ -479,9 +479,11 @@ size_t call_log_csv(store::CdrStore& cdr, CallLogQuery q, const CallLogContext& 
 
 boost::asio::awaitable<nlohmann::json> call_log_query_async(store::Store& st, store::CdrStore& cdr,
                                                             CallLogQuery q, CallLogContext ctx) {
-  co_return co_await st.async([&cdr, q = std::move(q), ctx = std::move(ctx)] {
+  // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
+  auto work1 = [&cdr, q = std::move(q), ctx = std::move(ctx)] {
     return call_log_query(cdr, q, ctx);
-  });
+  };
+  co_return co_await st.async(std::move(work1));
 }
 
 }  // namespace opdesk::api

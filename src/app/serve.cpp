@@ -10,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <sodium.h>
@@ -24,6 +25,7 @@
 #include "api/action_service.hpp"
 #include "api/dispatcher.hpp"
 #include "api/hub.hpp"
+#include "api/history_routes.hpp"
 #include "api/live_routes.hpp"
 #include "api/metrics.hpp"
 #include "api/pbx_service.hpp"
@@ -38,6 +40,7 @@
 #include "logging.hpp"
 #include "net/server.hpp"
 #include "sim/simulator.hpp"
+#include "store/cdr_store.hpp"
 #include "store/store.hpp"
 
 namespace opdesk::app {
@@ -235,6 +238,24 @@ int run_serve(const ServeArgs& args) {
     co_return j;
   };
   api::register_live_routes(router, live);
+
+  // Call log: the panel's own cdr table, filled from the AMI stream (cdr_manager); the writes
+  // go to the store's worker pool.
+  store::CdrStore cdr(store->database(), [&store](std::function<void()> job) {
+    asio::post(store->pool_executor(), std::move(job));
+  });
+  try {
+    cdr.migrate();
+  } catch (const std::exception& e) {
+    std::cerr << "database (call log): " << e.what() << std::endl;
+    return 1;
+  }
+  cdr.set_recordings_root(cfg.recordings.root);
+  pbx.add_frame_listener([&cdr](const ami::Message& m, int64_t) { cdr.on_cdr_event(m); });
+  // Key for signed recording URLs: random on first start, kept (secret) in the settings table.
+  std::string recording_key = store->settings().get_or_insert("RECORDING_URL_KEY", random_hex(32), true);
+  api::HistoryDeps history{*store, cdr, session, cfg.recordings.root, recording_key, wall_ms};
+  api::register_history_routes(router, history);
 
   api::StaticFiles files(default_web_dir(cfg));
   if (!files.loaded()) spdlog::warn("web UI not found in {} (run `make build`)", files.dir());

@@ -158,7 +158,7 @@ asio::awaitable<LookupResult> ContactLookup::lookup(std::string number) {
   } done{shared, key};
   if (key.empty()) co_return res;
   auto& outbox = service_.outbox();
-  auto local = co_await service_.store().async([&outbox, key] { return outbox.contact_by_key(key); });
+  auto local = co_await service_.store().async([&] { return outbox.contact_by_key(key); });
   CrmConfig cfg = service_.config();
   auto ttl = std::chrono::hours(std::max(cfg.lookup_ttl_hours, 0));
   auto now = std::chrono::steady_clock::now();
@@ -208,9 +208,7 @@ asio::awaitable<LookupResult> ContactLookup::lookup(std::string number) {
   put(key, {name, "crm", now + ttl});
   int64_t at = std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::system_clock::now().time_since_epoch()).count();
-  co_await service_.store().async([&outbox, name, number, key, at] {
-    outbox.remember_crm_contact(name, number, key, at);
-  });
+  co_await service_.store().async([&] { outbox.remember_crm_contact(name, number, key, at); });
   co_return res;
 }
 

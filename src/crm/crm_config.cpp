@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "crm/payload.hpp"
+
 namespace opdesk::crm {
 namespace {
 
@@ -323,6 +325,7 @@ void validate(const CrmConfig& c) {
       throw ConfigError(f, "lookup_number_format: expected digits, as_is, plus or zeros");
     }
   }
+  validate_shaping(c);  // unknown fields, key-map collisions, unknown outcomes
 }
 
 std::string redact_url(const std::string& url) {

@@ -74,7 +74,7 @@ std::vector<SettingKv> to_settings(const CrmConfig& c);
 nlohmann::json to_json(const CrmConfig& c);  // secrets shown as "***" when set, "" when not
 // Applies the keys present in `j` over `base`; a secret equal to "***" keeps the old value.
 CrmConfig merge_json(const CrmConfig& base, const nlohmann::json& j);
-// Throws ConfigError(field, message) on the first problem.
+// Throws ConfigError(field, message) on the first problem (payload shaping included).
 void validate(const CrmConfig& c);
 
 // "https://user:pass@host/x?token=y" → "https://***@host/x?token=***".

@@ -5,7 +5,9 @@
 // per call), send each through CrmClient, record the attempt, sleep until the next due row or a
 // wake-up. Invariants: a row is in the store before its first send; the stored body is what is
 // replayed (a recording placeholder is signed afresh per attempt); the coroutine owns a
-// shared_ptr to Core so destroying the service while a send is suspended is safe.
+// shared_ptr to Core so destroying the service while a send is suspended is safe. Lambdas
+// given to Store::async capture by reference only (GCC 12 mishandles non-trivial temporaries
+// in co_await expressions); the coroutine frame keeps the referenced values alive.
 #include "crm/crm_service.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -15,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
+#include <deque>
 #include <random>
 #include <spdlog/spdlog.h>
 
@@ -47,6 +50,8 @@ struct CrmService::Core : std::enable_shared_from_this<Core> {
   bool running = false;
   bool wake_flag = false;
   int64_t last_prune_ms = 0;
+  std::deque<std::pair<CallRecord, CallEvent>> inbox;  // push() order = outbox order
+  bool draining = false;
 
   CrmConfig config() const {
     std::lock_guard lock(cfg_mu);
@@ -168,7 +173,7 @@ asio::awaitable<void> CrmService::Core::deliver(const CrmConfig& c, const store:
   if (a.status != "delivered") {
     spdlog::info("crm: delivery {} not delivered ({}), status {}", row.id, a.error, a.status);
   }
-  co_await store.async([this, id = row.id, a] { outbox->record_attempt(id, a); });
+  co_await store.async([&] { outbox->record_attempt(row.id, a); });
 }
 
 asio::awaitable<void> CrmService::Core::prune_if_due() {
@@ -177,7 +182,7 @@ asio::awaitable<void> CrmService::Core::prune_if_due() {
   if (t - last_prune_ms < 3600 * 1000) co_return;
   last_prune_ms = t;
   int64_t cutoff = t - static_cast<int64_t>(opts.retention_days) * 86400 * 1000;
-  int64_t n = co_await store.async([this, cutoff] { return outbox->prune_before(cutoff); });
+  int64_t n = co_await store.async([&] { return outbox->prune_before(cutoff); });
   if (n > 0) spdlog::info("crm: pruned {} old deliveries", n);
 }
 
@@ -193,7 +198,7 @@ asio::awaitable<void> CrmService::Core::run() {
       std::vector<store::CrmDelivery> rows;
       if (sending) {
         int64_t t = now();
-        rows = co_await store.async([this, t] { return outbox->due(t, 20); });
+        rows = co_await store.async([&] { return outbox->due(t, 20); });
       }
       for (const auto& row : rows) {
         if (stopped) co_return;
@@ -201,7 +206,7 @@ asio::awaitable<void> CrmService::Core::run() {
       }
       if (!rows.empty()) continue;
       if (sending) {
-        auto next = co_await store.async([this] { return outbox->next_due_at(); });
+        auto next = co_await store.async([&] { return outbox->next_due_at(); });
         if (next) wait_ms = std::clamp<int64_t>(*next - now(), 0, wait_ms);
       }
     } catch (const std::exception& e) {
@@ -275,20 +280,34 @@ asio::awaitable<bool> CrmService::enqueue(CallRecord r, CallEvent ev) {
   d.event = std::string(to_string(ev));
   d.idem_key = idempotency_key(r.linkedid, d.event);
   d.now_ms = core->now();
-  auto id = co_await core->store.async([core, d] { return core->outbox->enqueue(d); });
+  auto id = co_await core->store.async([&] { return core->outbox->enqueue(d); });
   if (id) core->wake();
   co_return id.has_value();
 }
 
 void CrmService::push(const CallRecord& r, CallEvent ev) {
   if (!wants(r, ev)) return;
-  asio::co_spawn(core_->ex, [this, r, ev] { return enqueue(r, ev); }, [linkedid = r.linkedid](std::exception_ptr e, bool) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      spdlog::error("crm: could not queue call {}: {}", linkedid, ex.what());
+  asio::post(core_->ex, [this, core = core_, r, ev] {
+    if (core->inbox.size() >= 100000) {
+      spdlog::error("crm: push backlog full, call {} event {} not queued", r.linkedid, to_string(ev));
+      return;
     }
+    core->inbox.emplace_back(r, ev);
+    if (core->draining) return;
+    core->draining = true;
+    // One writer at a time, so a call's events reach the outbox in the order they were pushed.
+    asio::co_spawn(core->ex, [this, core]() -> asio::awaitable<void> {
+      while (!core->inbox.empty() && !core->stopped) {
+        auto item = core->inbox.front();
+        core->inbox.pop_front();
+        try {
+          co_await enqueue(item.first, item.second);
+        } catch (const std::exception& e) {
+          spdlog::error("crm: could not queue call {}: {}", item.first.linkedid, e.what());
+        }
+      }
+      core->draining = false;
+    }, asio::detached);
   });
 }
 
@@ -321,7 +340,7 @@ asio::awaitable<SendReport> CrmService::test(CrmConfig cfg) {
 asio::awaitable<int> CrmService::resend(std::vector<int64_t> ids) {
   auto core = core_;
   int64_t t = core->now();
-  int n = co_await core->store.async([core, ids, t] { return core->outbox->resend(ids, t); });
+  int n = co_await core->store.async([&] { return core->outbox->resend(ids, t); });
   core->wake();
   co_return n;
 }

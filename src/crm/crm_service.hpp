@@ -74,7 +74,8 @@ class CrmService {
   void set_config(CrmConfig cfg);  // applied to the next send (a cached OAuth2 token is dropped)
   CrmConfig config() const;
 
-  // Fire-and-forget from the event loop: writes the outbox row, then wakes the sender.
+  // Fire-and-forget (any thread): writes the outbox row, then wakes the sender. Rows are written
+  // in push order. Call before destroying the service's event loop.
   // Skipped (false) when the CRM or sync is disabled, the direction is filtered or the event
   // is not configured. Duplicate (linkedid, event) pairs are written once.
   void push(const CallRecord& r, CallEvent ev);

@@ -376,6 +376,9 @@ awaitable<void> Server::Impl::run_websocket(Stream stream, http::request<http::s
     res.set(http::field::server, "opdesk");
   }));
   ws_stream.read_message_max(kWsMaxMessage);
+  // One frame per message: deltas are small and snapshots are sent once, so fragmenting at
+  // Beast's 4 KiB default only adds frame headers and work for the browser.
+  ws_stream.auto_fragment(false);
   auto [ec] = co_await ws_stream.async_accept(req, kTuple);
   if (ec) co_return;
   ws_sessions.insert(session);

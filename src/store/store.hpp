@@ -130,6 +130,9 @@ class Store {
   // The session pool, for other repositories inside src/store (e.g. the call log).
   Database& database() { return *db_; }
 
+  // The worker pool, for fire-and-forget jobs (e.g. call-log writes from the AMI stream).
+  boost::asio::thread_pool::executor_type pool_executor() { return pool_.get_executor(); }
+
   // Runs f() on the worker pool; the awaiting coroutine resumes on its own executor.
   // Exceptions thrown by f are rethrown to the awaiting coroutine.
   template <class F>

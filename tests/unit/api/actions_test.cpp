@@ -68,10 +68,9 @@ Principal agent(std::string ext, std::set<std::string> queues = {}) {
   return p;
 }
 
-const ActionPlan& plan_ok(const PlanResult& r) {
+ActionPlan plan_ok(const PlanResult& r) {
   if (auto* e = std::get_if<ActionError>(&r)) ADD_FAILURE() << e->code << ": " << e->message;
-  static ActionPlan empty;
-  return std::holds_alternative<ActionPlan>(r) ? std::get<ActionPlan>(r) : empty;
+  return std::holds_alternative<ActionPlan>(r) ? std::get<ActionPlan>(r) : ActionPlan{};
 }
 
 ActionError err_of(const PlanResult& r) {
@@ -330,9 +329,13 @@ TEST(Technology, SipAndIax2ExtensionsKeepTheirTechnology) {
   e.on_connection_start(kNow, "Asterisk Call Manager/11.0.0");
   feed(e, {{"Event", "PeerEntry"}, {"Channeltype", "SIP"}, {"ObjectName", "3001"}, {"IPaddress", "10.0.0.5"},
            {"Status", "OK (5 ms)"}});
+  feed(e, {{"Event", "PeerEntry"}, {"Channeltype", "IAX2"}, {"ObjectName", "4001"}, {"IPaddress", "10.0.0.6"},
+           {"Status", "OK (7 ms)"}});
   ActionOptions o;
   const auto& p = plan_ok(plan_action("originate", {{"number", "1234"}}, agent("3001"), e, o, kNow));
   EXPECT_EQ(field(p, 0, "Channel"), "SIP/3001");
+  const auto& q = plan_ok(plan_action("originate", {{"number", "1234"}}, agent("4001"), e, o, kNow));
+  EXPECT_EQ(field(q, 0, "Channel"), "IAX2/4001");
 }
 
 }  // namespace

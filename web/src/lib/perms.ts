@@ -11,14 +11,15 @@ export function inScope(u: User | null, ext: string | null | undefined): boolean
   if (isAdmin(u)) return true
   if (u.extension === ext) return true
   const allowed = u.allowed_agent_extensions
-  if (u.role === 'supervisor') return !allowed || allowed.length === 0 || allowed.includes(ext)
+  // null = everything; a list (even empty) = only those extensions
+  if (u.role === 'supervisor') return allowed == null || allowed.includes(ext)
   return false
 }
 export function queueInScope(u: User | null, q: string): boolean {
   if (!u) return false
   if (isAdmin(u)) return true
   const allowed = u.allowed_queue_names
-  return !allowed || allowed.length === 0 || allowed.includes(q)
+  return allowed == null || allowed.includes(q)
 }
 export function monitorModes(u: User | null, ext: string): MonitorMode[] {
   if (!u || u.extension === ext) return []

@@ -44,6 +44,19 @@ describe('apply', () => {
     expect(r.resync).toBe(true)
     expect(r.state).toBe(s0)
   })
+  it('applies a scope-filtered delta whose seq jumps when prev_seq is not newer than ours', () => {
+    const s0 = fromSnapshot(snap, 0)
+    const d = { ...delta(25, [{ op: 'upsert', kind: 'call', id: 'c1', data: call('c1') }]), prev_seq: 7 }
+    const r = applyDelta(s0, d, 0)
+    expect(r.resync).toBe(false)
+    expect(r.state.seq).toBe(25)
+    expect(r.state.calls.has('c1')).toBe(true)
+  })
+  it('asks for a resync when prev_seq shows a delta for our scope was missed', () => {
+    const s0 = fromSnapshot(snap, 0)
+    const d = { ...delta(25, [{ op: 'upsert', kind: 'call', id: 'c1', data: call('c1') }]), prev_seq: 12 }
+    expect(applyDelta(s0, d, 0).resync).toBe(true)
+  })
   it('asks for a resync when the epoch changes', () => {
     const r = applyDelta(fromSnapshot(snap, 0), delta(0, [], 4), 0)
     expect(r.resync).toBe(true)

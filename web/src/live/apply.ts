@@ -33,7 +33,10 @@ const mapOf: Record<Exclude<Change['kind'], 'pbx'>, MapKey> = {
 export function applyDelta(prev: LiveState, d: Delta, now: number): ApplyResult {
   if (d.epoch !== prev.epoch) return { state: prev, resync: true, reason: 'epoch' }
   if (d.seq <= prev.seq) return { state: prev, resync: false } // duplicate, already applied
-  if (d.seq !== prev.seq + 1) return { state: prev, resync: true, reason: 'gap' }
+  // Deltas are filtered per scope, so seq may jump; prev_seq names the last delta this scope
+  // was sent. A gap is a prev_seq newer than what we hold (servers without prev_seq: seq + 1).
+  const prevSeq = d.prev_seq ?? d.seq - 1
+  if (prevSeq > prev.seq) return { state: prev, resync: true, reason: 'gap' }
   const next: LiveState = { ...prev, seq: d.seq, offset: d.server_time - now }
   const copied = new Set<MapKey>()
   for (const c of d.changes ?? []) {

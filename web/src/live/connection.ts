@@ -62,7 +62,8 @@ export class Connection {
     this.timer = setTimeout(() => void this.connect(), wait)
   }
 
-  private resync() {
+  private resync(reason: string) {
+    liveStore.setState({ lastResync: reason })
     this.resume = null
     this.attempt = 0
     this.ws?.close(4000, 'resync') // onclose → lost() → reconnect without resume
@@ -78,7 +79,7 @@ export class Connection {
         this.resume = { epoch: m.epoch, seq: m.seq }
       } else if (m.type === 'delta') {
         const r = applyDelta(liveStore.getState(), m, Date.now())
-        if (r.resync) { this.resync(); return }
+        if (r.resync) { this.resync(r.reason); return }
         if (r.state !== liveStore.getState()) liveStore.setState(r.state)
         this.resume = { epoch: r.state.epoch, seq: r.state.seq }
       } else if (m.type === 'action_result') {

@@ -6,7 +6,7 @@ import type { User } from './protocol'
 
 export type ConnStatus = 'connecting' | 'live' | 'reconnecting' | 'offline'
 export interface LiveStore extends LiveState {
-  conn: ConnStatus; retryAt: number | null; user: User | null; hasSnapshot: boolean
+  conn: ConnStatus; lastResync?: string; retryAt: number | null; user: User | null; hasSnapshot: boolean
 }
 export const liveStore = createStore<LiveStore>(() => ({ ...emptyState(), conn: 'connecting', retryAt: null, user: null, hasSnapshot: false }))
 export function useLive<T>(sel: (s: LiveStore) => T): T { return useStore(liveStore, sel) }

@@ -4,7 +4,8 @@ import { useTranslation } from 'react-i18next'
 import { useMutation, useQuery, useQueryClient, keepPreviousData } from '@tanstack/react-query'
 import { api, qs } from '../lib/http'
 import { useLive } from '../live/store'
-import type { User } from '../live/protocol'
+import type { User as MeUser } from '../live/protocol'
+type User = MeUser & { allowed_extensions?: string[]; allowed_queues?: string[] }
 import { toast } from './session'
 
 interface UserForm { username: string; name: string; password: string; role: string; extension: string; monitor_modes: string[]; allowed_agent_extensions: string[]; allowed_queue_names: string[]; active: boolean }
@@ -33,14 +34,17 @@ function UserEditor({ initial, id, onDone }: { initial: UserForm; id: number | n
   const queues = useLive((s) => s.queues)
   const extOptions = useMemo(() => [...exts.keys()].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })), [exts])
   const m = useMutation({
-    mutationFn: (body: Partial<UserForm>) => api(id == null ? '/api/settings/users' : `/api/settings/users/${id}`, { method: id == null ? 'POST' : 'PUT', body: JSON.stringify(body) }),
+    mutationFn: (body: Record<string, unknown>) => api(id == null ? '/api/settings/users' : `/api/settings/users/${id}`, { method: id == null ? 'POST' : 'PUT', body: JSON.stringify(body) }),
     onSuccess: () => { toast(true, t('admin.saved')); void qc.invalidateQueries({ queryKey: ['users'] }); onDone() },
     onError: (e: Error) => toast(false, t('admin.error', { message: e.message })),
   })
   const submit = (e: FormEvent) => {
     e.preventDefault()
-    const body: Partial<UserForm> = { ...f }
+    // The admin API names the scope lists allowed_extensions / allowed_queues.
+    const { allowed_agent_extensions, allowed_queue_names, ...rest } = f
+    const body: Record<string, unknown> = { ...rest, allowed_extensions: allowed_agent_extensions, allowed_queues: allowed_queue_names }
     if (!body.password) delete body.password
+    if (!body.extension) body.extension = null
     m.mutate(body)
   }
   const txt = (k: 'username' | 'name' | 'password' | 'extension') => ({ value: f[k], onChange: (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value }), 'data-testid': `user-${k}` })
@@ -76,7 +80,7 @@ function Users() {
     onError: (e: Error) => toast(false, t('admin.error', { message: e.message })),
   })
   const toForm = (u: User): UserForm => ({ ...blank, username: u.username, name: u.name ?? '', role: u.role, extension: u.extension ?? '', monitor_modes: u.monitor_modes ?? [],
-    allowed_agent_extensions: u.allowed_agent_extensions ?? [], allowed_queue_names: u.allowed_queue_names ?? [], active: u.active !== false })
+    allowed_agent_extensions: u.allowed_extensions ?? u.allowed_agent_extensions ?? [], allowed_queue_names: u.allowed_queues ?? u.allowed_queue_names ?? [], active: u.active !== false })
   return (
     <section aria-labelledby="users-title">
       <h3 id="users-title">{t('admin.users')}</h3>

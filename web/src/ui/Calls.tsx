@@ -35,7 +35,7 @@ const CallRow = memo(function CallRow({ id }: { id: string }) {
         <span className="times">
           <span title={t('calls.talk')}><Timer compute={(o, n) => talkMs(c, o, n)} testId={`talk-${c.id}`} /></span>
           {' / '}
-          <span title={t('calls.duration')}><Timer compute={(o, n) => totalMs(c, o, n)} /></span>
+          <span title={t('calls.duration')}><Timer compute={(o, n) => totalMs(c, o, n)} testId={`dur-${c.id}`} /></span>
         </span>
       </div>
       {open && <ol className="journey" aria-label={t('calls.journey')}>

@@ -16,10 +16,11 @@ function ConnState() {
   const retryAt = useLive((s) => s.retryAt)
   const pbx = useLive((s) => s.pbx.connected)
   const has = useLive((s) => s.hasSnapshot)
+  const resync = useLive((s) => s.lastResync)
   const now = useNow()
   if (conn === 'reconnecting') {
     const secs = retryAt ? Math.max(0, Math.ceil((retryAt - now) / 1000)) : 0
-    return <span className="conn warn" data-testid="conn-state" data-state="reconnecting" role="status"><RefreshCw size={14} aria-hidden /> {t('conn.reconnecting', { seconds: secs })}</span>
+    return <span className="conn warn" data-testid="conn-state" data-state="reconnecting" data-resync={resync} role="status"><RefreshCw size={14} aria-hidden /> {t('conn.reconnecting', { seconds: secs })}</span>
   }
   if (conn !== 'live' || !has) return <span className="conn" data-testid="conn-state" data-state="connecting" role="status">{t('conn.connecting')}</span>
   if (!pbx) return <span className="conn bad" data-testid="conn-state" data-state="pbx_down" role="status"><ServerCrash size={14} aria-hidden /> {t('conn.pbx_down')}</span>
