@@ -11,6 +11,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <sodium.h>
@@ -304,8 +305,16 @@ int run_serve(const ServeArgs& args) {
     hub.shutdown();
     pbx.stop();
     if (simulator) simulator->stop();
-    auto timer = std::make_shared<asio::steady_timer>(io, net::kDrainTimeout);
-    timer->async_wait([&io, timer](const boost::system::error_code&) { io.stop(); });
+    // Drain: stop as soon as no connection is left, at the latest after kDrainTimeout.
+    asio::co_spawn(io, [&io, &server]() -> asio::awaitable<void> {
+      auto deadline = std::chrono::steady_clock::now() + net::kDrainTimeout;
+      asio::steady_timer t(io);
+      while (server.stats().connections > 0 && std::chrono::steady_clock::now() < deadline) {
+        t.expires_after(std::chrono::milliseconds(50));
+        co_await t.async_wait(asio::use_awaitable);
+      }
+      io.stop();
+    }, asio::detached);
   });
   io.run();
   return 0;
