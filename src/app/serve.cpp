@@ -38,6 +38,7 @@
 #include "auth/service.hpp"
 #include "auth/tokens.hpp"
 #include "config.hpp"
+#include "store_config.hpp"
 #include "logging.hpp"
 #include "net/server.hpp"
 #include "sim/simulator.hpp"
@@ -79,18 +80,6 @@ std::string default_web_dir(const Config& c) {
   return (fs::path(OPDESK_SOURCE_DIR) / "web/dist").string();
 }
 
-store::DbConfig db_config(const Config& c) {
-  store::DbConfig d;
-  d.backend = c.database.backend;
-  d.sqlite_path = c.sqlite_path();
-  d.host = c.database.host;
-  d.port = c.database.port;
-  d.user = c.database.user;
-  d.password = c.database.password;
-  d.database = c.database.name;
-  d.pool_size = c.database.pool_size;
-  return d;
-}
 
 api::PbxOptions pbx_options_from(const Config& c) {
   api::PbxOptions o;
@@ -163,7 +152,7 @@ int run_serve(const ServeArgs& args) {
   std::unique_ptr<store::Store> store;
   std::string jwt_secret;
   try {
-    store = std::make_unique<store::Store>(db_config(cfg));
+    store = std::make_unique<store::Store>(store_config(cfg, cfg.database.pool_size));
     int applied = store->migrate();
     if (applied > 0) spdlog::info("database: {} migration(s) applied", applied);
     jwt_secret = auth::load_or_create_jwt_secret(*store, cfg.auth.jwt_secret);

@@ -11,30 +11,19 @@
 #include "auth/password.hpp"
 #include "commands.hpp"
 #include "config.hpp"
+#include "store_config.hpp"
 #include "serve.hpp"
 #include "store/store.hpp"
 
 namespace opdesk::app {
 namespace {
 
-store::DbConfig db_config(const Config& c) {
-  store::DbConfig d;
-  d.backend = c.database.backend;
-  d.sqlite_path = c.sqlite_path();
-  d.host = c.database.host;
-  d.port = c.database.port;
-  d.user = c.database.user;
-  d.password = c.database.password;
-  d.database = c.database.name;
-  d.pool_size = 1;
-  return d;
-}
 
 std::unique_ptr<store::Store> open_store(const CommonArgs& a) {
   auto lr = load_config(a.config, a.env_file, process_environment());
   if (a.data_dir) lr.config.server.data_dir = *a.data_dir;
   std::filesystem::create_directories(lr.config.server.data_dir);
-  auto st = std::make_unique<store::Store>(db_config(lr.config));
+  auto st = std::make_unique<store::Store>(store_config(lr.config, 1));
   st->migrate();
   return st;
 }
@@ -91,7 +80,7 @@ void register_admin_commands(CLI::App& app, int& exit_code) {
       auto lr = load_config(common.config, common.env_file, process_environment());
       if (common.data_dir) lr.config.server.data_dir = *common.data_dir;
       std::filesystem::create_directories(lr.config.server.data_dir);
-      store::Store st(db_config(lr.config));
+      store::Store st(store_config(lr.config, 1));
       int n = st.migrate();
       std::cout << "migrations applied: " << n << " (schema version " << st.schema_version() << ")\n";
       return 0;

@@ -1,0 +1,22 @@
+// The store's connection settings derived from the configuration (serve and the CLI commands).
+#pragma once
+
+#include "config.hpp"
+#include "store/types.hpp"
+
+namespace opdesk::app {
+
+inline store::DbConfig store_config(const Config& c, int pool_size) {
+  store::DbConfig d;
+  d.backend = c.database.backend;
+  d.sqlite_path = c.sqlite_path();
+  d.host = c.database.host;
+  d.port = c.database.port;
+  d.user = c.database.user;
+  d.password = c.database.password;
+  d.database = c.database.name;
+  d.pool_size = pool_size;
+  return d;
+}
+
+}  // namespace opdesk::app
