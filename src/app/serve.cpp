@@ -101,13 +101,12 @@ api::ActionOptions action_options_from(const Config& c) {
 }
 
 void print_admin_banner(const std::string& password) {
+  // Plain lines (no box): the password must be easy to copy and never wrapped.
   std::cout << "\n"
-            << "  ┌─────────────────────────────────────────────────────────┐\n"
-            << "  │ OpDesk created the first admin account (shown only once) │\n"
-            << "  │   username: admin                                        │\n"
-            << "  │   password: " << password << std::string(password.size() < 45 ? 45 - password.size() : 0, ' ') << "│\n"
-            << "  │ Change it under Admin → Users, or: opdesk user passwd admin │\n"
-            << "  └─────────────────────────────────────────────────────────┘\n"
+            << "  OpDesk created the first admin account (shown only once):\n"
+            << "    username: admin\n"
+            << "    password: " << password << "\n"
+            << "  Change it under Admin > Users, or with: opdesk user passwd admin\n"
             << std::endl;
 }
 
