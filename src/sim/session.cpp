@@ -3,6 +3,8 @@
 // nothing is written after close(); a Logoff's Goodbye is flushed before the socket closes.
 #include "session.hpp"
 
+#include "ami/client.hpp"
+
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
@@ -21,18 +23,6 @@ namespace asio = boost::asio;
 using ami::iequals;
 
 namespace {
-std::string md5_hex(const std::string& in) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(in.data(), in.size(), md, &len, EVP_md5(), nullptr);
-  std::string out;
-  char b[3];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(b, sizeof b, "%02x", md[i]);
-    out += b;
-  }
-  return out;
-}
 std::shared_ptr<const std::string> frame_of(const Fields& f) {
   return std::make_shared<const std::string>(ami::Message::from_fields(f).serialize());
 }
@@ -199,7 +189,7 @@ void Session::login(const ami::Message& m, const std::string& id) {
   bool user_ok = std::string(m.get("Username")) == o.username;
   bool ok = false;
   if (iequals(m.get("AuthType"), "md5")) {
-    ok = user_ok && !challenge_.empty() && iequals(m.get("Key"), md5_hex(challenge_ + o.secret));
+    ok = user_ok && !challenge_.empty() && iequals(m.get("Key"), ami::md5_key(challenge_, o.secret));
   } else {
     ok = user_ok && std::string(m.get("Secret")) == o.secret;
   }

@@ -13,26 +13,11 @@
 #include "store/cdr_event.hpp"
 #include "store/database.hpp"
 
+#include "store/query.hpp"
+
 namespace opdesk::store {
 namespace {
 
-std::string cell_str(const soci::row& r, size_t i) {
-  if (r.get_indicator(i) == soci::i_null) return {};
-  switch (r.get_properties(i).get_data_type()) {
-    case soci::dt_string: return r.get<std::string>(i);
-    case soci::dt_integer: return std::to_string(r.get<int>(i));
-    case soci::dt_long_long: return std::to_string(r.get<long long>(i));
-    case soci::dt_unsigned_long_long: return std::to_string(r.get<unsigned long long>(i));
-    case soci::dt_double: return std::to_string(static_cast<long long>(r.get<double>(i)));
-    case soci::dt_date: {
-      std::tm t = r.get<std::tm>(i);
-      char buf[32];
-      std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &t);
-      return buf;
-    }
-    default: return {};
-  }
-}
 
 long long cell_ll(const soci::row& r, size_t i) {
   std::string s = cell_str(r, i);

@@ -11,6 +11,8 @@
 
 #include "store/database.hpp"
 
+#include "store/query.hpp"
+
 namespace opdesk::store {
 namespace {
 
@@ -18,17 +20,6 @@ const char* kCols =
     "id, idem_key, linkedid, event, body, status, attempts, next_at, created_at, updated_at, "
     "response_code, response_excerpt, latency_ms, last_error";
 
-std::string cell_str(const soci::row& r, size_t i) {
-  if (r.get_indicator(i) == soci::i_null) return {};
-  switch (r.get_properties(i).get_data_type()) {
-    case soci::dt_string: return r.get<std::string>(i);
-    case soci::dt_integer: return std::to_string(r.get<int>(i));
-    case soci::dt_long_long: return std::to_string(r.get<long long>(i));
-    case soci::dt_unsigned_long_long: return std::to_string(r.get<unsigned long long>(i));
-    case soci::dt_double: return std::to_string(static_cast<long long>(r.get<double>(i)));
-    default: return {};
-  }
-}
 
 int64_t cell_ll(const soci::row& r, size_t i) {
   std::string s = cell_str(r, i);
