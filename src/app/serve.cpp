@@ -39,6 +39,7 @@
 #include "auth/tokens.hpp"
 #include "config.hpp"
 #include "store_config.hpp"
+#include "wiring.hpp"
 #include "logging.hpp"
 #include "net/server.hpp"
 #include "sim/simulator.hpp"
@@ -208,25 +209,6 @@ int run_serve(const ServeArgs& args) {
   api::HubOptions hopt;
   hopt.allowed_origins = cfg.server.allowed_origins;
   api::Hub hub(ex, pbx.engine(), session, actions, hopt, wall_ms);
-  pbx.on_changes = [&hub](const pbx::ChangeBatch& b) { hub.publish(b); };
-
-  api::Router router;
-  api::AuthDeps auth_deps{*store, auth_service, session, wall_ms};
-  api::register_auth_routes(router, auth_deps);
-  api::AdminDeps admin_deps{*store, session, &hub,
-                            [](const std::string& pw) { return auth::hash_password(pw); }, nullptr};
-  api::register_admin_routes(router, admin_deps);
-  api::LiveDeps live{pbx.engine(), session, actions, &hub, &metrics, wall_ms,
-                     [&pbx] { return pbx.connected(); }, nullptr, OPDESK_VERSION};
-  live.status_details = [&pbx, &store]() -> asio::awaitable<nlohmann::json> {
-    nlohmann::json j;
-    j["pbx"] = pbx.status();
-    std::string err;
-    bool ok = co_await store->async([&store, &err] { return store->ping(&err); });
-    j["database"] = {{"ok", ok}, {"backend", store->backend()}, {"error", err}};
-    co_return j;
-  };
-  api::register_live_routes(router, live);
 
   // Call log: the panel's own cdr table, filled from the AMI stream (cdr_manager); the writes
   // go to the store's worker pool.
@@ -241,10 +223,38 @@ int run_serve(const ServeArgs& args) {
   }
   cdr.set_recordings_root(cfg.recordings.root);
   pbx.add_frame_listener([&cdr](const ami::Message& m, int64_t) { cdr.on_cdr_event(m); });
+
+  api::Router router;
+  Wiring w{cfg, ex, *store, cdr, router, session, pbx, actions, hub, metrics, wall_ms, {}, {}, {}, {}, {}, {}};
   // Key for signed recording URLs: random on first start, kept (secret) in the settings table.
-  std::string recording_key = store->settings().get_or_insert("RECORDING_URL_KEY", random_hex(32), true);
-  api::HistoryDeps history{*store, cdr, session, cfg.recordings.root, recording_key, wall_ms};
+  w.recording_key = store->settings().get_or_insert("RECORDING_URL_KEY", random_hex(32), true);
+  pbx.on_changes = [&hub, &w](const pbx::ChangeBatch& b) {
+    hub.publish(b);
+    for (auto& l : w.change_listeners) l(b);
+  };
+
+  api::AuthDeps auth_deps{*store, auth_service, session, wall_ms};
+  api::register_auth_routes(router, auth_deps);
+  api::AdminDeps admin_deps{*store, session, &hub,
+                            [](const std::string& pw) { return auth::hash_password(pw); }, nullptr};
+  api::register_admin_routes(router, admin_deps);
+  api::LiveDeps live{pbx.engine(), session, actions, &hub, &metrics, wall_ms,
+                     [&pbx] { return pbx.connected(); }, nullptr, OPDESK_VERSION};
+  live.status_details = [&pbx, &store, &w]() -> asio::awaitable<nlohmann::json> {
+    nlohmann::json j;
+    j["pbx"] = pbx.status();
+    std::string err;
+    bool ok = co_await store->async([&store, &err] { return store->ping(&err); });
+    j["database"] = {{"ok", ok}, {"backend", store->backend()}, {"error", err}};
+    for (auto& part : w.status_parts) co_await part(j);
+    co_return j;
+  };
+  api::register_live_routes(router, live);
+  api::HistoryDeps history{*store, cdr, session, cfg.recordings.root, w.recording_key, wall_ms};
   api::register_history_routes(router, history);
+
+  // Features, each in its own wire_<feature>.cpp (see wiring.hpp).
+  wire_features(w);
 
   api::StaticFiles files(default_web_dir(cfg));
   if (!files.loaded()) spdlog::warn("web UI not found in {} (run `make build`)", files.dir());
@@ -290,6 +300,7 @@ int run_serve(const ServeArgs& args) {
     if (sec) return;
     spdlog::warn("shutting down");
     server.stop();
+    for (auto& f : w.on_stop) f();
     hub.shutdown();
     pbx.stop();
     if (simulator) simulator->stop();

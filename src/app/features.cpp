@@ -1,0 +1,12 @@
+// The list of optional features `opdesk serve` wires after its core (see wiring.hpp). Each
+// feature's wiring lives in its own wire_<feature>.cpp so features stay independent; the order
+// here is the order of their status keys and stop hooks.
+#include "wiring.hpp"
+
+namespace opdesk::app {
+
+void wire_features(Wiring& w) {
+  (void)w;
+}
+
+}  // namespace opdesk::app
