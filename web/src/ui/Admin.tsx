@@ -1,5 +1,5 @@
 /* Admin: users, API keys, panel settings (with PBX status) and the audit log — all REST via TanStack Query. */
-import { useMemo, useState, type FormEvent } from 'react'
+import { useMemo, useState, type FormEvent, type ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
 import { useMutation, useQuery, useQueryClient, keepPreviousData } from '@tanstack/react-query'
 import { api, qs } from '../lib/http'
@@ -177,14 +177,22 @@ function Audit() {
   )
 }
 
+// Admin tabs: one line per tab (features add their own page here).
+const adminTabs: { key: string; label: string; render: () => ReactNode }[] = [
+  { key: 'users', label: 'admin.users', render: () => <Users /> },
+  { key: 'keys', label: 'admin.apikeys', render: () => <ApiKeys /> },
+  { key: 'settings', label: 'admin.settings', render: () => <Settings /> },
+  { key: 'audit', label: 'admin.audit', render: () => <Audit /> },
+]
+
 export function Admin() {
   const { t } = useTranslation()
-  const [tab, setTab] = useState<'users' | 'keys' | 'settings' | 'audit'>('users')
-  const tabs = [['users', 'admin.users'], ['keys', 'admin.apikeys'], ['settings', 'admin.settings'], ['audit', 'admin.audit']] as const
+  const [tab, setTab] = useState<string>('users')
+  const current = adminTabs.find((x) => x.key === tab) ?? adminTabs[0]
   return (
     <section className="panel admin">
-      <div role="tablist" className="tabs">{tabs.map(([k, l]) => <button key={k} role="tab" type="button" aria-selected={tab === k} data-testid={`admin-tab-${k}`} onClick={() => setTab(k)}>{t(l)}</button>)}</div>
-      {tab === 'users' && <Users />}{tab === 'keys' && <ApiKeys />}{tab === 'settings' && <Settings />}{tab === 'audit' && <Audit />}
+      <div role="tablist" className="tabs">{adminTabs.map(({ key, label }) => <button key={key} role="tab" type="button" aria-selected={tab === key} data-testid={`admin-tab-${key}`} onClick={() => setTab(key)}>{t(label)}</button>)}</div>
+      {current.render()}
     </section>
   )
 }
