@@ -47,5 +47,13 @@ fuzz: deps
 	@for f in $(FUZZ)/fuzz/*_fuzz; do mkdir -p $(FUZZ)/corpus/$$(basename $$f); \
 	  $$f -max_total_time=$${FUZZ_SECONDS:-300} $(FUZZ)/corpus/$$(basename $$f) fuzz/corpus/$$(basename $$f) || exit 1; done
 
+# The .deb (CPack, Release build, web UI included): build/opdesk_<version>_<arch>.deb
+package: deps web
+	@cmake -S . -B $(REL) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DOPDESK_TESTS=OFF -DOPDESK_BENCH=OFF \
+	  -DOPDESK_BIN_DIR=$(CURDIR)/build >/dev/null
+	@cmake --build $(REL) -j $(JOBS) --target opdesk
+	@cd $(REL) && cpack -G DEB -B $(CURDIR)/build/package >/dev/null
+	@cp build/package/*.deb build/ && ls build/*.deb
+
 clean:
 	rm -rf build web/dist

@@ -55,10 +55,23 @@ export async function launch() {
   })
 }
 
-export async function login(page, url, user, password) {
-  await page.goto(url + '/')
+export async function login(page, url, user, password, timeout = 20000) {
+  await page.goto(url + '/', { timeout: Math.max(30000, timeout) })
   await page.getByTestId('login-user').fill(user)
   await page.getByTestId('login-password').fill(password)
   await page.getByTestId('login-submit').click()
-  await page.locator('[data-testid="conn-state"][data-state="live"], [data-testid="conn-state"][data-state="pbx_down"]').waitFor({ timeout: 20000 })
+  await page.locator('[data-testid="conn-state"][data-state="live"], [data-testid="conn-state"][data-state="pbx_down"]').waitFor({ timeout })
+}
+
+/** A REST client logged in as the demo admin: {get(path), post(path, body)} returning parsed JSON. */
+export async function adminApi(srv) {
+  const r = await fetch(srv.url + '/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'admin', password: srv.password }) })
+  if (!r.ok) throw new Error(`admin login failed: ${r.status}`)
+  const { access_token } = await r.json()
+  const call = async (method, path, body) => {
+    const res = await fetch(srv.url + path, { method, headers: { Authorization: 'Bearer ' + access_token, 'Content-Type': 'application/json' }, body: body ? JSON.stringify(body) : undefined })
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
+    return res.status === 204 ? null : res.json()
+  }
+  return { get: (p) => call('GET', p), post: (p, b) => call('POST', p, b), token: access_token }
 }

@@ -173,6 +173,13 @@ const std::map<std::string, SettingSpec>& setting_specs() {
       {"CRM_SYNC_STATUS_MAP", {false, any}}, {"CRM_SYNC_KEY_MAP", {false, any}},
       {"CRM_LOOKUP_ENABLED", {false, boolean, "true or false"}}, {"CRM_LOOKUP_URL", {false, any}},
       {"CRM_LOOKUP_NAME_TEMPLATE", {false, any}}, {"CRM_LOOKUP_TTL_HOURS", {false, integer, "an integer"}},
+      {"CRM_LOOKUP_NUMBER_FORMAT", {false, any}}, {"CRM_CA_FILE", {false, any}}, {"CRM_PROXY", {false, any}},
+      {"CRM_ALLOW_PRIVATE", {false, boolean, "true or false"}},
+      {"CRM_RECORDING_BASE_URL", {false, url, "an http(s) URL"}},
+      {"CRM_RECORDING_TTL_HOURS", {false, integer, "an integer"}},
+      {"CRM_LOG_RETENTION_DAYS", {false, integer, "an integer"}},
+      {"CRM_SYNC_PUSH_RINGING", {false, boolean, "true or false"}},
+      {"CRM_SYNC_PUSH_ANSWERED", {false, boolean, "true or false"}},
   };
   return specs;
 }

@@ -418,7 +418,8 @@ nlohmann::json call_log_query(store::CdrStore& cdr, const CallLogQuery& q,
   return {{"items", items},
           {"next_cursor", page.next ? nlohmann::json(encode_cursor(*page.next, q.cdr.raw))
                                     : nlohmann::json(nullptr)},
-          {"total", page.total}};
+          {"total", page.total},
+          {"total_exact", page.total_exact}};
 }
 
 namespace {

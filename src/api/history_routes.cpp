@@ -26,7 +26,9 @@ asio::awaitable<Response> call_log(HistoryDeps& d, Request& req, bool csv) {
   std::map<std::string, std::string> query = req.query;
   if (csv) query["format"] = "csv";
   CallLogQuery q = parse_call_log_query(query, scope_of(p));
+  if (d.directory) apply_directory(q, *d.directory);
   CallLogContext ctx;
+  ctx.directory = d.directory;
   ctx.recording_key = d.recording_key;
   ctx.user_id = p.user_id;
   ctx.now_unix = d.now_ms() / 1000;

@@ -9,6 +9,10 @@
 #include "store/cdr_store.hpp"
 #include "store/store.hpp"
 
+namespace opdesk::directory {
+class Directory;
+}
+
 namespace opdesk::api {
 
 struct HistoryDeps {
@@ -18,6 +22,8 @@ struct HistoryDeps {
   std::string recordings_root;
   std::string recording_key;  // HMAC key for signed recording URLs
   std::function<int64_t()> now_ms;
+  // Names and known numbers for the call log (set by the directory wiring; may stay null).
+  const directory::Directory* directory = nullptr;
 };
 
 void register_history_routes(Router& router, HistoryDeps& deps);

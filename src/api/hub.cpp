@@ -18,6 +18,21 @@ using json = nlohmann::json;
 
 namespace {
 
+// Completion of every hub coroutine: an exception (a bug, never client input) is logged with
+// its message instead of vanishing into `detached`.
+void log_failure(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    spdlog::error("hub: task failed: {}", x.what());
+  }
+}
+
+bool is_upstream_sync(const std::string& a) {
+  return a == "sync" || a == "sync_calls" || a == "sync_queues";
+}
+
 const char* kind_name(pbx::EntityKind k) {
   switch (k) {
     case pbx::EntityKind::kExtension: return "extension";
@@ -72,10 +87,12 @@ struct Hub::Client : WsHandler, std::enable_shared_from_this<Hub::Client> {
   bool authed = false;
   bool authenticating = false;
   bool closed = false;
+  bool closing = false;  // close sent: nothing more is queued
   Principal principal;
   Group* group = nullptr;
-  bool needs_snapshot = false;
-  int64_t over_cap_since_ms = 0;
+  bool needs_snapshot = false;  // queue was dropped: send a fresh state once it drains
+  bool slow = false;            // passed the cap and has not drained since
+  int64_t slow_since_ms = 0;
   int64_t opened_ms = 0;
   long long last_action_id = -1;
   double tokens;
@@ -85,7 +102,7 @@ struct Hub::Client : WsHandler, std::enable_shared_from_this<Hub::Client> {
   Client(Hub& h, uint64_t i) : hub(h), id(i), tokens(h.opts_.actions_burst) {}
 
   void send(const std::shared_ptr<const std::string>& f) {
-    if (auto p = peer.lock(); p && !closed) {
+    if (auto p = peer.lock(); p && !closed && !closing) {
       p->send(f);
       ++hub.stats_.frames;
       hub.stats_.bytes += f->size();
@@ -93,11 +110,19 @@ struct Hub::Client : WsHandler, std::enable_shared_from_this<Hub::Client> {
   }
   void send(const json& j) { send(frame_of(j)); }
   void close(uint16_t code, const std::string& reason) {
-    if (auto p = peer.lock(); p && !closed) p->close(code, reason);
+    if (auto p = peer.lock(); p && !closed && !closing) p->close(code, reason);
+    closing = true;
   }
+  // Errors in the client's protocol: v1 (upstream) clients get `{"type":"error","message"}`.
+  void error(const std::string& code, const std::string& message) {
+    if (v1) send(json{{"type", "error"}, {"message", message}});
+    else send(json{{"type", "error"}, {"error", {{"code", code}, {"message", message}}}});
+  }
+  // The whole scoped state: `snapshot`, or for v1 clients the upstream `state_update`.
+  void send_state() { send(state_frame()); }
+  std::shared_ptr<const std::string> state_frame();
 
   void on_open() override {
-    opened_ms = hub.now_ms_();
     if (!query_token.empty()) start_auth(query_token, std::nullopt);
   }
   void on_close() override {
@@ -115,7 +140,7 @@ struct Hub::Client : WsHandler, std::enable_shared_from_this<Hub::Client> {
 void Hub::Client::on_message(std::string_view text) {
   json msg = json::parse(text, nullptr, false);
   if (msg.is_discarded() || !msg.is_object()) {
-    send(json{{"type", "error"}, {"error", {{"code", "request.body.invalid_json"}, {"message", "messages must be JSON objects"}}}});
+    error("request.body.invalid_json", "messages must be JSON objects");
     return;
   }
   std::string type = msg.value("type", "");
@@ -142,8 +167,18 @@ void Hub::Client::on_message(std::string_view text) {
     hub.detach(*this);
     hub.attach(shared_from_this(), std::make_pair(msg.value("epoch", uint64_t{0}), msg.value("seq", uint64_t{0})));
   } else if (type == "snapshot" || type == "get_state" || msg.value("action", "") == "get_state") {
-    hub.detach(*this);
-    hub.attach(shared_from_this(), std::nullopt);
+    if (v1) {
+      send_state();  // upstream answers get_state with a state_update
+    } else {
+      hub.detach(*this);
+      hub.attach(shared_from_this(), std::nullopt);
+    }
+  } else if (type.empty() && is_upstream_sync(msg.value("action", ""))) {
+    // Upstream's sync/sync_calls/sync_queues re-read Asterisk by hand; our engine resyncs
+    // itself on every AMI (re)connect and is driven by events, so the current state is the
+    // answer: acknowledge and send it.
+    send(json{{"type", "action_result"}, {"action", msg.value("action", "")}, {"success", true}});
+    send_state();
   } else if (type == "action") {
     handle_action(std::move(msg), false);
   } else if (type.empty() && msg.contains("action")) {
@@ -151,8 +186,16 @@ void Hub::Client::on_message(std::string_view text) {
   } else if (type == "auth" || msg.contains("token")) {
     // Later auth frames are ignored (the upstream client sends one on every open).
   } else {
-    send(json{{"type", "error"}, {"error", {{"code", "request.type.unknown"}, {"message", "unknown message type '" + type + "'"}}}});
+    error("request.type.unknown", "unknown message type '" + type + "'");
   }
+}
+
+std::shared_ptr<const std::string> Hub::Client::state_frame() {
+  int64_t now = hub.now_ms_();
+  if (!v1) return hub.snapshot_frame(principal);
+  return frame_of(json{{"type", "state_update"},
+                       {"data", upstream_state(filter_snapshot(principal, snapshot_json(hub.engine_, now)))},
+                       {"timestamp", iso_time(now)}});
 }
 
 void Hub::Client::start_auth(std::string token, std::optional<std::pair<uint64_t, uint64_t>> resume) {
@@ -171,7 +214,7 @@ void Hub::Client::start_auth(std::string token, std::optional<std::pair<uint64_t
     self->authed = true;
     self->send(json{{"type", "auth_ok"}, {"user", self->principal.me}});
     self->hub.attach(self, resume);
-  }, asio::detached);
+  }, log_failure);
 }
 
 bool Hub::Client::take_token() {
@@ -190,9 +233,15 @@ void Hub::Client::handle_action(json msg, bool upstream_form) {
   auto reply = [this, upstream_form, action, id](bool ok, const json& data, const std::string& code,
                                                  const std::string& message) {
     if (upstream_form) {
+      if (code == "request.action.unknown") {
+        send(json{{"type", "error"}, {"message", message}});  // upstream: unknown action → error
+        return;
+      }
       json r = {{"type", "action_result"}, {"action", action}, {"success", ok}};
       if (!message.empty()) r["message"] = message;
       send(r);
+      // Upstream sends the new state right after a successful action.
+      if (ok && v1) hub.schedule_v1_update(shared_from_this());
       return;
     }
     json r = {{"type", "action_result"}, {"id", id}, {"ok", ok}};
@@ -224,7 +273,7 @@ void Hub::Client::handle_action(json msg, bool upstream_form) {
   asio::co_spawn(hub.ex_, [self, action, msg = std::move(msg), reply]() -> asio::awaitable<void> {
     auto out = co_await self->hub.actions_.run(self->principal, action, msg, self->ip);
     if (!self->closed) reply(out.ok, out.data, out.code, out.message);
-  }, asio::detached);
+  }, log_failure);
 }
 
 // ---- Hub ----------------------------------------------------------------------------------
@@ -241,30 +290,54 @@ Hub::Hub(asio::any_io_executor ex, const pbx::Engine& engine, Authenticator& aut
     for (;;) {
       t.expires_after(std::chrono::seconds(1));
       auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (ec) co_return;
-      int64_t now = now_ms_();
-      auto clients = clients_;
-      for (auto& [id, c] : clients) {
-        if (c->closed) continue;
-        if (!c->authed && !c->authenticating &&
-            now - c->opened_ms > std::chrono::duration_cast<std::chrono::milliseconds>(opts_.auth_timeout).count()) {
-          c->close(4001, "authentication timeout");
-        } else if (c->authed && c->principal.token_exp_ms > 0 && now >= c->principal.token_exp_ms) {
-          c->close(4001, "auth.token.expired");
-        } else if (c->needs_snapshot) {
-          auto p = c->peer.lock();
-          if (p && p->queued_messages() == 0) {
-            c->needs_snapshot = false;
-            c->send(snapshot_frame(c->principal));
-          } else if (now - c->over_cap_since_ms > opts_.stuck_timeout.count() * 1000) {
-            ++stats_.slow_closes;
-            c->close(4008, "client too slow: messages not read");
-          }
-        }
-      }
-      collect_groups();
+      if (ec || stopped_) co_return;
+      housekeeping();
     }
-  }, asio::detached);
+  }, log_failure);
+}
+
+void Hub::housekeeping() {
+  int64_t now = now_ms_();
+  auto clients = clients_;
+  for (auto& [id, c] : clients) {
+    if (!c->closed && !c->closing) housekeep_client(*c, now);
+  }
+  collect_groups();
+}
+
+void Hub::housekeep_client(Client& c, int64_t now) {
+  using std::chrono::milliseconds;
+  if (!c.authed) {
+    if (!c.authenticating && now - c.opened_ms >= std::chrono::duration_cast<milliseconds>(opts_.auth_timeout).count()) {
+      c.close(4001, "authentication timeout");
+    }
+    return;
+  }
+  if (c.principal.token_exp_ms > 0 && now >= c.principal.token_exp_ms) {
+    c.send(json{{"type", "auth_invalid"}, {"error", {{"code", "auth.token.expired"}, {"message", "the session expired; log in again"}}}});
+    c.close(4001, "auth.token.expired");
+    return;
+  }
+  if (!c.slow) return;
+  auto p = c.peer.lock();
+  if (!p) return;
+  if (p->queued_messages() == 0 && !c.needs_snapshot) {
+    c.slow = false;  // everything since the fresh state was written: healthy again
+    return;
+  }
+  if (now - c.slow_since_ms >= std::chrono::duration_cast<milliseconds>(opts_.stuck_timeout).count()) {
+    ++stats_.slow_closes;
+    p->drop_queued();  // the close frame must not wait behind frames nobody reads
+    c.close(4008, "client too slow: messages not read");
+    return;
+  }
+  if (p->queued_messages() == 0) {
+    // Drained after the drop (a drop empties the queue too: a peer that still reads nothing
+    // refills it and overflows again, and is closed above once stuck_timeout has passed since
+    // it first overflowed). One fresh state replaces everything it missed.
+    c.needs_snapshot = false;
+    c.send_state();
+  }
 }
 
 Hub::~Hub() = default;
@@ -281,6 +354,9 @@ WsAccept Hub::accept(std::shared_ptr<WsPeer> peer, const Request& req) {
   auto c = std::make_shared<Client>(*this, next_client_id_++);
   c->peer = peer;
   c->ip = req.remote_ip;
+  // The auth clock starts at the upgrade request: housekeeping may run before on_open (a
+  // slow handshake on a busy loop) and must not see a client with no start time (#6).
+  c->opened_ms = now_ms_();
   if (auto t = req.query_value("token")) c->query_token = *t;
   if (req.query_value("protocol").value_or("") == "v1") c->v1 = true;
   clients_[c->id] = c;
@@ -290,11 +366,31 @@ WsAccept Hub::accept(std::shared_ptr<WsPeer> peer, const Request& req) {
 }
 
 std::shared_ptr<const std::string> Hub::snapshot_frame(const Principal& p) {
-  ++stats_.snapshots;
+  // Snapshots come in storms (a new epoch re-snapshots every client in one turn, a restart
+  // reconnects them all): the engine state is serialized once per (epoch, seq) and filtered
+  // once per scope, and clients of a scope share the frame. A cached frame is reused only
+  // while nothing changed and for at most kSnapshotReuseMs, so `server_time` stays fresh.
+  constexpr int64_t kSnapshotReuseMs = 250;
   int64_t now = now_ms_();
-  json state = filter_snapshot(p, snapshot_json(engine_, now));
-  return frame_of(json{{"type", "snapshot"}, {"epoch", engine_.epoch()}, {"seq", engine_.seq()},
-                       {"server_time", now}, {"state", std::move(state)}});
+  auto fresh = [&](uint64_t epoch, uint64_t seq, int64_t at) {
+    return epoch == engine_.epoch() && seq == engine_.seq() && now - at <= kSnapshotReuseMs && at <= now;
+  };
+  std::string key = p.scope_key();
+  auto& cached = snapshot_cache_[key];
+  if (cached.frame && fresh(cached.epoch, cached.seq, cached.at_ms)) return cached.frame;
+  if (!full_snapshot_ || !fresh(full_epoch_, full_seq_, full_at_ms_)) {
+    full_snapshot_ = snapshot_json(engine_, now);
+    full_epoch_ = engine_.epoch();
+    full_seq_ = engine_.seq();
+    full_at_ms_ = now;
+  }
+  ++stats_.snapshots;
+  json state = filter_snapshot(p, *full_snapshot_);
+  cached = {frame_of(json{{"type", "snapshot"}, {"epoch", engine_.epoch()}, {"seq", engine_.seq()},
+                          {"server_time", full_at_ms_}, {"state", std::move(state)}}),
+            engine_.epoch(), engine_.seq(), full_at_ms_};
+  if (snapshot_cache_.size() > 4096) snapshot_cache_.clear();  // bound: one entry per live scope
+  return cached.frame;
 }
 
 Hub::Group& Hub::group_for(const Principal& p) {
@@ -373,19 +469,42 @@ void Hub::collect_groups() {
   stats_.groups = groups_.size();
 }
 
+bool Hub::over_cap(Client& c, WsPeer& p, std::size_t bytes) {
+  if (p.queued_bytes() + bytes <= opts_.max_queue_bytes && p.queued_messages() + 1 <= opts_.max_queue_messages) {
+    return false;
+  }
+  p.drop_queued();
+  c.needs_snapshot = true;
+  if (!c.slow) {
+    c.slow = true;
+    c.slow_since_ms = now_ms_();
+  }
+  ++stats_.slow_resets;
+  return true;
+}
+
 void Hub::deliver(Client& c, const std::shared_ptr<const std::string>& frame) {
   auto p = c.peer.lock();
-  if (!p || c.closed || !c.authed) return;
-  if (c.needs_snapshot) return;  // the housekeeping tick sends a fresh snapshot once drained
-  if (p->queued_bytes() + frame->size() > opts_.max_queue_bytes ||
-      p->queued_messages() + 1 > opts_.max_queue_messages) {
-    p->drop_queued();
-    c.needs_snapshot = true;
-    c.over_cap_since_ms = now_ms_();
-    ++stats_.slow_resets;
-    return;
-  }
+  if (!p || c.closed || c.closing || !c.authed) return;
+  if (c.needs_snapshot) return;  // housekeeping sends a fresh state once the queue drained
+  if (over_cap(c, *p, frame->size())) return;
   c.send(frame);
+}
+
+void Hub::schedule_v1_update(const std::shared_ptr<Client>& c) {
+  if (c->v1_update_pending) return;
+  c->v1_update_pending = true;
+  asio::co_spawn(ex_, [this, c]() -> asio::awaitable<void> {
+    asio::steady_timer t(ex_, opts_.v1_update_interval);
+    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    c->v1_update_pending = false;
+    auto p = c->peer.lock();
+    if (!p || c->closed || c->closing || c->needs_snapshot) co_return;
+    // Each update is the whole state, so a queue over the cap is dropped, not grown.
+    auto frame = c->state_frame();
+    if (over_cap(*c, *p, frame->size())) co_return;
+    c->send(frame);
+  }, log_failure);
 }
 
 void Hub::reset_groups_for_epoch() {
@@ -438,24 +557,8 @@ void Hub::publish(const pbx::ChangeBatch& batch) {
     while (g.ring.size() > opts_.ring_entries) g.ring.pop_front();
     g.last_seq = batch.seq;
     for (Client* c : g.members) {
-      if (c->v1) {
-        if (!c->v1_update_pending) {
-          c->v1_update_pending = true;
-          auto self = c->shared_from_this();
-          // Upstream clients get the whole filtered state, at most every 250 ms.
-          asio::co_spawn(ex_, [this, self]() -> asio::awaitable<void> {
-            asio::steady_timer t(ex_, std::chrono::milliseconds(250));
-            co_await t.async_wait(asio::use_awaitable);
-            self->v1_update_pending = false;
-            if (self->closed) co_return;
-            self->send(json{{"type", "state_update"},
-                            {"data", upstream_state(filter_snapshot(self->principal, snapshot_json(engine_, now_ms_())))},
-                            {"timestamp", iso_time(now_ms_())}});
-          }, asio::detached);
-        }
-      } else {
-        deliver(*c, frame);
-      }
+      if (c->v1) schedule_v1_update(c->shared_from_this());  // full states, coalesced
+      else deliver(*c, frame);
     }
   }
 }
@@ -479,7 +582,7 @@ void Hub::refresh_user(int64_t user_id) {
         detach(*c);
         attach(c, std::nullopt);
       }
-    }, asio::detached);
+    }, log_failure);
   }
 }
 
@@ -501,6 +604,7 @@ void Hub::notify(const json& notice, std::string_view extension) {
 }
 
 void Hub::shutdown() {
+  stopped_ = true;
   auto clients = clients_;
   for (auto& [id, c] : clients) c->close(1001, "server shutting down");
 }

@@ -9,7 +9,11 @@
 // delta sent to that group), so a client detects a gap when prev_seq > its last seq. A ring of
 // recent deltas per group lets a reconnecting client resume from (epoch, seq); otherwise it
 // gets a new snapshot. Slow clients: past the queue cap their queue is dropped and they get a
-// fresh snapshot once it drains; a client stuck past stuck_timeout is closed (4008).
+// fresh snapshot once it drains; a client whose queue has not drained once within
+// stuck_timeout of first passing the cap is closed (4008), so a stuck peer costs at most one
+// capped queue. v1 clients (upstream protocol) get the whole filtered state at most every
+// v1_update_interval, never queued past the cap. housekeeping() runs once a second (slow
+// clients, token expiry, auth timeout, idle groups); tests call it with a fake clock.
 // Everything runs on the one event loop: no locks.
 #pragma once
 
@@ -65,6 +69,8 @@ struct HubOptions {
   double actions_per_second = 5;            // per connection, burst actions_burst
   double actions_burst = 20;
   std::chrono::seconds group_linger{120};   // keep an empty group this long for resumes
+  // v1 clients get full states (as upstream did); coalescing bounds them to 4 per second.
+  std::chrono::milliseconds v1_update_interval{250};
 };
 
 struct HubStats {
@@ -94,6 +100,8 @@ class Hub {
   // Sends a notice to every client whose principal sees the given extension (or all when empty).
   void notify(const nlohmann::json& notice, std::string_view extension = {});
   void shutdown();
+  // Once a second from the hub's timer: auth timeouts, token expiry, slow clients, idle groups.
+  void housekeeping();
   HubStats stats() const;
   std::size_t client_count() const;
 
@@ -109,6 +117,9 @@ class Hub {
   void deliver(Client& c, const std::shared_ptr<const std::string>& frame);
   void reset_groups_for_epoch();
   void collect_groups();
+  void housekeep_client(Client& c, int64_t now);
+  void schedule_v1_update(const std::shared_ptr<Client>& c);
+  bool over_cap(Client& c, WsPeer& p, std::size_t bytes);
 
   boost::asio::any_io_executor ex_;
   const pbx::Engine& engine_;
@@ -121,7 +132,17 @@ class Hub {
   uint64_t next_client_id_ = 1;
   uint64_t epoch_ = 0;
   uint64_t last_seq_ = 0;
+  bool stopped_ = false;
   HubStats stats_;
+  struct CachedSnapshot {
+    std::shared_ptr<const std::string> frame;
+    uint64_t epoch = 0, seq = 0;
+    int64_t at_ms = 0;
+  };
+  std::map<std::string, CachedSnapshot> snapshot_cache_;  // by scope_key
+  std::optional<nlohmann::json> full_snapshot_;           // unfiltered, for (full_epoch_, full_seq_)
+  uint64_t full_epoch_ = 0, full_seq_ = 0;
+  int64_t full_at_ms_ = 0;
 };
 
 }  // namespace opdesk::api

@@ -54,8 +54,21 @@ void Metrics::add_gauge(const std::string& name, const std::string& help,
   provided_[name] = Provided{&fam.Add({}), std::move(f)};
 }
 
+void Metrics::add_counter(const std::string& name, const std::string& help,
+                          std::function<double()> f) {
+  auto& fam = BuildCounter().Name(name).Help(help).Register(*registry_);
+  counters_[name] = ProvidedCounter{&fam.Add({}), std::move(f)};
+}
+
+void Metrics::raise(Counter* c, double total) {
+  double now = c->Value();
+  if (total > now) c->Increment(total - now);
+}
+
 std::string Metrics::render() {
+  for (auto& f : collectors_) f();
   for (auto& [name, p] : provided_) p.gauge->Set(p.value());
+  for (auto& [name, p] : counters_) raise(p.counter, p.value());
   std::ostringstream os;
   TextSerializer().Serialize(os, registry_->Collect());
   return os.str();

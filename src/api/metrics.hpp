@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace opdesk::api {
 
@@ -30,6 +31,15 @@ class Metrics {
   void observe_db(double seconds) { db_latency_->Observe(seconds); }
   // Gauges refreshed at scrape time: name → value provider.
   void add_gauge(const std::string& name, const std::string& help, std::function<double()> f);
+  // Counters mirrored from a component's own cumulative total (e.g. CRM deliveries failed):
+  // at scrape time the counter moves up to f(); a total that went down (component restarted)
+  // is ignored until it passes the exported value again, so the counter never decreases.
+  void add_counter(const std::string& name, const std::string& help, std::function<double()> f);
+  // Run before every scrape (e.g. to copy totals into the built-in counters below).
+  void add_collector(std::function<void()> f) { collectors_.push_back(std::move(f)); }
+  // Built-in counters set from a cumulative total (same rule as add_counter).
+  void set_resyncs_total(uint64_t total) { raise(resyncs_, static_cast<double>(total)); }
+  void set_delta_bytes_total(uint64_t total) { raise(delta_bytes_, static_cast<double>(total)); }
   std::string render();
 
  private:
@@ -48,6 +58,13 @@ class Metrics {
     std::function<double()> value;
   };
   std::map<std::string, Provided> provided_;
+  struct ProvidedCounter {
+    prometheus::Counter* counter;
+    std::function<double()> value;
+  };
+  std::map<std::string, ProvidedCounter> counters_;
+  std::vector<std::function<void()>> collectors_;
+  static void raise(prometheus::Counter* c, double total);
 };
 
 }  // namespace opdesk::api

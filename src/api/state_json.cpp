@@ -2,6 +2,7 @@
 // and absent links are null, never 0 or "" (the web client tests for null).
 #include "api/state_json.hpp"
 
+#include <algorithm>
 #include <string_view>
 
 namespace opdesk::api {
@@ -41,7 +42,32 @@ json base_extension(const pbx::Extension& ext, pbx::ExtState state) {
           {"state", pbx::to_string(state)}, {"hint", pbx::hint_text(ext.hint_code)},
           {"hint_code", ext.hint_code == -100 ? json(nullptr) : json(ext.hint_code)},
           {"registered", ext.registered()}, {"dnd", ext.dnd}, {"webrtc", ext.webrtc},
-          {"context", ext.context}, {"contacts", contacts_json(ext)}};
+          {"context", ext.context}, {"contacts", contacts_json(ext)},
+          {"group", ext.group}, {"order", ext.order}};
+}
+
+// Live QoS of a call (worst leg and direction); the badge is `grade`. MES is Asterisk's 0..100
+// score and `mes_mos` the MOS it stands for (MES / 20), shown next to the E-model `mos`.
+json qos_json(const pbx::Qos& q) {
+  if (!q.present) return nullptr;
+  auto num_or_null = [](double v, bool known) { return known ? json(v) : json(nullptr); };
+  return {{"loss_pct", q.loss_pct}, {"jitter_ms", q.jitter_ms}, {"rtt_ms", num_or_null(q.rtt_ms, q.rtt_ms >= 0)},
+          {"mes", num_or_null(q.mes, q.mes >= 0)},
+          {"mes_mos", num_or_null(std::clamp(q.mes / 20.0, 1.0, 5.0), q.mes >= 0)},
+          {"mos", num_or_null(q.mos, q.mos > 0)}, {"grade", str_or_null(q.grade)},
+          {"reason", q.reason}, {"updated_at", time_or_null(q.updated_at)}};
+}
+
+int grade_rank(std::string_view g) { return g == "poor" ? 3 : g == "fair" ? 2 : g == "good" ? 1 : 0; }
+
+// Badge of an extension: the worst grade of the calls it is in (null when none is graded).
+json extension_qos(const pbx::Engine& engine, const std::vector<std::string>& calls) {
+  std::string_view worst;
+  for (const auto& id : calls) {
+    const pbx::Call* c = engine.find_call(id);
+    if (c != nullptr && c->qos.present && grade_rank(c->qos.grade) > grade_rank(worst)) worst = c->qos.grade;
+  }
+  return worst.empty() ? json(nullptr) : json(worst);
 }
 
 }  // namespace
@@ -53,12 +79,15 @@ json to_json(const pbx::Extension& ext) {
   j["calls"] = json::array();
   j["queues"] = json::array();
   j["paused"] = false;
+  j["qos_grade"] = nullptr;
   return j;
 }
 
 json extension_json(const pbx::Engine& engine, const pbx::Extension& ext) {
   json j = base_extension(ext, engine.extension_state(ext));
-  j["calls"] = engine.calls_of_extension(ext.number);
+  auto calls = engine.calls_of_extension(ext.number);
+  j["qos_grade"] = extension_qos(engine, calls);
+  j["calls"] = std::move(calls);
   json queues = json::array();
   bool paused = false;
   for (const auto& [name, q] : engine.state().queues) {
@@ -89,11 +118,7 @@ json to_json(const pbx::Call& call) {
   for (const auto& step : call.journey) {
     journey.push_back({{"at", step.at}, {"event", step.event}, {"detail", step.detail}});
   }
-  json qos = nullptr;
-  if (call.qos.present) {
-    qos = {{"loss_pct", call.qos.loss_pct}, {"jitter_ms", call.qos.jitter_ms},
-           {"rtt_ms", call.qos.rtt_ms}, {"mes", call.qos.mes}};
-  }
+  json qos = qos_json(call.qos);
   return {{"id", call.id}, {"state", call.state}, {"direction", call.direction},
           {"parties", std::move(parties)}, {"started_at", time_or_null(call.started_at)},
           {"answered_at", time_or_null(call.answered_at)}, {"ended_at", time_or_null(call.ended_at)},
@@ -152,7 +177,9 @@ json snapshot_json(const pbx::Engine& engine, int64_t server_time_ms) {
   const pbx::State& st = engine.state();
   json exts = json::array(), calls = json::array(), queues = json::array();
   json parked = json::array(), confs = json::array();
-  for (const auto& [n, x] : st.extensions) exts.push_back(extension_json(engine, x));
+  for (const auto& [n, x] : st.extensions) {
+    if (!x.hidden) exts.push_back(extension_json(engine, x));  // hidden by an admin (directory)
+  }
   for (const auto& [id, c] : st.calls) {
     if (engine.call_visible(c)) calls.push_back(to_json(c));
   }
@@ -170,7 +197,8 @@ json entity_json(const pbx::Engine& engine, const pbx::Change& change) {
   switch (change.kind) {
     case pbx::EntityKind::kExtension: {
       auto it = st.extensions.find(change.id);
-      return it == st.extensions.end() ? json(nullptr) : extension_json(engine, it->second);
+      bool gone = it == st.extensions.end() || it->second.hidden;  // hidden: sent as a removal
+      return gone ? json(nullptr) : extension_json(engine, it->second);
     }
     case pbx::EntityKind::kCall: {
       auto it = st.calls.find(change.id);

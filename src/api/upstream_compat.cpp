@@ -91,7 +91,11 @@ json upstream_state(const json& snap) {
   int64_t now = num(snap, "server_time");
   json exts = json::object(), active = json::object();
   std::map<std::string, const json*> call_of_ext;
-  for (const auto& c : snap.value("calls", json::array())) {
+  // Pointers into `snap` itself: a value() copy would leave them dangling after the loop (#6).
+  static const json kNone = json::array();
+  auto calls_it = snap.find("calls");
+  const json& calls = calls_it != snap.end() && calls_it->is_array() ? *calls_it : kNone;
+  for (const auto& c : calls) {
     for (const auto& p : c.value("parties", json::array())) {
       std::string e = str(p, "extension");
       if (!e.empty() && !call_of_ext.count(e)) call_of_ext[e] = &c;

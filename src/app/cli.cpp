@@ -39,6 +39,7 @@ int run_cli(int argc, char** argv) {
   s->callback([&] { exit_code = run_serve(serve); });
 
   register_admin_commands(app, exit_code);
+  register_ops_commands(app, exit_code);
   register_replay_command(app);
   register_sim_command(app);
   try {

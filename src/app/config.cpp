@@ -66,6 +66,15 @@ std::string one_of(const std::string& key, const std::string& v,
   bad(key, v, "one of " + list);
 }
 
+double to_double(const std::string& key, const std::string& v, double min, double max) {
+  double out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size() || out < min || out > max) {
+    bad(key, v, "a number from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  return out;
+}
+
 #define STR(field) [](Config& c, const std::string& v) { c.field = v; }
 #define BOOL(key, field) [](Config& c, const std::string& v) { c.field = to_bool(key, v); }
 #define INT(key, field, lo, hi) \
@@ -142,7 +151,19 @@ const std::map<std::string, Setter>& bindings() {
       {"freepbx.config_db", STR(freepbx.config_db)},
       {"freepbx.cdr_db", STR(freepbx.cdr_db)},
       {"qos.enabled", BOOL("qos.enabled", qos.enabled)},
+      {"qos.update_interval_s", INT("qos.update_interval_s", qos.update_interval_s, 1, 300)},
+      {"qos.alert_grade", [](Config& c, const std::string& v) { c.qos.alert_grade = one_of("qos.alert_grade", v, {"poor", "fair", "off"}); }},
+#define QOS_NUM(name, hi) {"qos." #name, [](Config& c, const std::string& v) { c.qos.name = to_double("qos." #name, v, 0, hi); }}
+      QOS_NUM(fair_loss_pct, 100), QOS_NUM(poor_loss_pct, 100), QOS_NUM(fair_jitter_ms, 10000),
+      QOS_NUM(poor_jitter_ms, 10000), QOS_NUM(fair_rtt_ms, 60000), QOS_NUM(poor_rtt_ms, 60000),
+      QOS_NUM(fair_mos, 5), QOS_NUM(poor_mos, 5),
+#undef QOS_NUM
       {"webrtc.pbx_server", STR(webrtc.pbx_server)},
+      {"webrtc.domain", STR(webrtc.domain)},
+      {"webrtc.ice_servers", LIST(webrtc.ice_servers)},
+      {"webrtc.turn_username", STR(webrtc.turn_username)},
+      {"webrtc.turn_password", STR(webrtc.turn_password)},
+      {"webrtc.dtmf", [](Config& c, const std::string& v) { c.webrtc.dtmf = one_of("webrtc.dtmf", v, {"rfc4733", "info"}); }},
   };
   return table;
 }
@@ -205,7 +226,7 @@ void apply_env(Config& c, const std::map<std::string, std::string>& env) {
       if (!value.empty()) apply(c, it->second, value);
       continue;
     }
-    if (name.rfind("CRM_", 0) == 0) {
+    if (name.rfind("CRM_", 0) == 0 || name == "WEBHOOK_LOG_RETENTION_DAYS") {
       c.crm[name] = value;
       continue;
     }

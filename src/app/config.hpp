@@ -55,7 +55,7 @@ struct Config {
     uint16_t port = 5038;
     std::string username, secret;
     bool md5 = false;
-    bool qos_session = false;
+    bool qos_session = true;  // with qos.enabled: RTCP on a second AMI session
     std::string context = "from-internal";       // dial context for transfers and click-to-call
     int action_timeout_ms = 10000;
     int ping_interval_s = 20;
@@ -85,11 +85,21 @@ struct Config {
     std::string config_db = "asterisk";
     std::string cdr_db = "asteriskcdrdb";
   } freepbx;
-  struct Qos {
+  struct Qos {  // call quality (issue #10); QOS_ENABLED in the upstream .env
     bool enabled = true;
+    int update_interval_s = 5;    // at most one QoS delta per call per window
+    std::string alert_grade = "poor";  // poor | fair | off: grade that notifies supervisors
+    double fair_loss_pct = 1, poor_loss_pct = 5;
+    double fair_jitter_ms = 20, poor_jitter_ms = 50;
+    double fair_rtt_ms = 200, poor_rtt_ms = 400;
+    double fair_mos = 3.8, poor_mos = 3.1;  // below these
   } qos;
   struct WebRtc {
     std::string pbx_server;  // wss://pbx:8089/ws
+    std::string domain;      // SIP domain; empty: the host of pbx_server
+    std::vector<std::string> ice_servers;  // stun:/turn: URLs for RTCPeerConnection
+    std::string turn_username, turn_password;
+    std::string dtmf = "rfc4733";  // rfc4733 | info
   } webrtc;
   // CRM_* and other upstream keys, kept verbatim for the CRM module (issue: CRM integration).
   std::map<std::string, std::string> crm;

@@ -7,6 +7,11 @@ namespace opdesk::app {
 
 void wire_features(Wiring& w) {
   (void)w;
+  wire_directory(w);
+  wire_qos(w);
+  wire_webrtc(w);
+  wire_health(w);
+  wire_crm(w);
 }
 
 }  // namespace opdesk::app

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include "api/admin_routes.hpp"
@@ -37,6 +38,7 @@
 #include "auth/password.hpp"
 #include "auth/service.hpp"
 #include "auth/tokens.hpp"
+#include "cdr_source.hpp"
 #include "config.hpp"
 #include "store_config.hpp"
 #include "wiring.hpp"
@@ -51,12 +53,6 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
 namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string random_hex(size_t bytes) {
   std::string raw(bytes, '\0');
@@ -177,7 +173,7 @@ int run_serve(const ServeArgs& args) {
     so.username = "opdesk";
     so.secret = random_hex(12);
     so.extensions = cfg.demo.extensions;
-    so.seed = cfg.demo.seed ? cfg.demo.seed : static_cast<uint64_t>(wall_ms());
+    so.seed = cfg.demo.seed ? cfg.demo.seed : static_cast<uint64_t>(store::now_ms());
     so.speed = cfg.demo.speed;
     so.recordings_dir = cfg.recordings_dir();
     fs::create_directories(so.recordings_dir, ec);
@@ -201,14 +197,14 @@ int run_serve(const ServeArgs& args) {
   aopt.limits.max_failures = cfg.auth.login_max_failures;
   aopt.limits.window = std::chrono::seconds(cfg.auth.login_window_s);
   auth::AuthService auth_service(*store, auth::TokenService(jwt_secret), aopt);
-  api::SessionAuth session(*store, auth_service, wall_ms);
+  api::SessionAuth session(*store, auth_service, store::now_ms);
 
   api::PbxOptions popt = pbx_options_from(cfg);
-  api::PbxService pbx(ex, popt, wall_ms);
-  api::ActionService actions(ex, pbx, *store, action_options_from(cfg), &metrics, wall_ms);
+  api::PbxService pbx(ex, popt, store::now_ms);
+  api::ActionService actions(ex, pbx, *store, action_options_from(cfg), &metrics, store::now_ms);
   api::HubOptions hopt;
   hopt.allowed_origins = cfg.server.allowed_origins;
-  api::Hub hub(ex, pbx.engine(), session, actions, hopt, wall_ms);
+  api::Hub hub(ex, pbx.engine(), session, actions, hopt, store::now_ms);
 
   // Call log: the panel's own cdr table, filled from the AMI stream (cdr_manager); the writes
   // go to the store's worker pool.
@@ -222,10 +218,15 @@ int run_serve(const ServeArgs& args) {
     return 1;
   }
   cdr.set_recordings_root(cfg.recordings.root);
-  pbx.add_frame_listener([&cdr](const ami::Message& m, int64_t) { cdr.on_cdr_event(m); });
+  // FreePBX/Issabel configured: the call log reads asteriskcdrdb.cdr instead (cdr_source.hpp).
+  CdrSource cdr_source = select_cdr_source(cfg, cdr);
+  if (cdr_source.own()) {
+    pbx.add_frame_listener([&cdr](const ami::Message& m, int64_t) { cdr.on_cdr_event(m); });
+  }
 
   api::Router router;
-  Wiring w{cfg, ex, *store, cdr, router, session, pbx, actions, hub, metrics, wall_ms, {}, {}, {}, {}, {}, {}};
+  Wiring w{cfg, ex, *store, *cdr_source.active, router, session, pbx, actions, hub, metrics, store::now_ms, {}, {}, {}, {}, {}, {}, {}, nullptr};
+  w.status_parts.push_back(cdr_source_status(cdr_source));
   // Key for signed recording URLs: random on first start, kept (secret) in the settings table.
   w.recording_key = store->settings().get_or_insert("RECORDING_URL_KEY", random_hex(32), true);
   pbx.on_changes = [&hub, &w](const pbx::ChangeBatch& b) {
@@ -233,12 +234,15 @@ int run_serve(const ServeArgs& args) {
     for (auto& l : w.change_listeners) l(b);
   };
 
-  api::AuthDeps auth_deps{*store, auth_service, session, wall_ms};
+  api::AuthDeps auth_deps{*store, auth_service, session, store::now_ms};
   api::register_auth_routes(router, auth_deps);
   api::AdminDeps admin_deps{*store, session, &hub,
-                            [](const std::string& pw) { return auth::hash_password(pw); }, nullptr};
+                            [](const std::string& pw) { return auth::hash_password(pw); },
+                            [&w](const std::vector<std::string>& keys) {
+                              for (auto& l : w.on_settings_changed) l(keys);
+                            }};
   api::register_admin_routes(router, admin_deps);
-  api::LiveDeps live{pbx.engine(), session, actions, &hub, &metrics, wall_ms,
+  api::LiveDeps live{pbx.engine(), session, actions, &hub, &metrics, store::now_ms,
                      [&pbx] { return pbx.connected(); }, nullptr, OPDESK_VERSION};
   live.status_details = [&pbx, &store, &w]() -> asio::awaitable<nlohmann::json> {
     nlohmann::json j;
@@ -250,8 +254,9 @@ int run_serve(const ServeArgs& args) {
     co_return j;
   };
   api::register_live_routes(router, live);
-  api::HistoryDeps history{*store, cdr, session, cfg.recordings.root, w.recording_key, wall_ms};
+  api::HistoryDeps history{*store, *cdr_source.active, session, cfg.recordings.root, w.recording_key, store::now_ms};
   api::register_history_routes(router, history);
+  w.history = &history;
 
   // Features, each in its own wire_<feature>.cpp (see wiring.hpp).
   wire_features(w);
@@ -295,10 +300,28 @@ int run_serve(const ServeArgs& args) {
             << std::endl;
   pbx.start();
 
+  // SIGHUP: re-read the configuration and apply the safe parts (each feature's on_reload); a
+  // bad file is logged and changes nothing.
+  asio::signal_set hup(io, SIGHUP);
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& sec, int) {
+      if (sec) return;
+      try {
+        auto again = load_config(args.common.config, args.common.env_file, process_environment());
+        for (auto& f : w.on_reload) f(again.config);
+      } catch (const ConfigError& e) {
+        spdlog::error("reload: {} (configuration unchanged)", e.what());
+      }
+      wait_hup();
+    });
+  };
+  wait_hup();
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& sec, int) {
     if (sec) return;
     spdlog::warn("shutting down");
+    hup.cancel();
     server.stop();
     for (auto& f : w.on_stop) f();
     hub.shutdown();

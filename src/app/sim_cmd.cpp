@@ -90,6 +90,8 @@ void register_sim_command(CLI::App& app) {
   cmd->add_flag("--load", args->opt.load, "Load mode: many short calls, for benchmarks");
   cmd->add_option("--calls-per-second", args->opt.calls_per_second, "Load mode call rate")->check(CLI::Range(0.0, 100000.0));
   cmd->add_flag("--office,!--no-office", args->opt.office, "Do not generate office traffic (scripted use only)");
+  cmd->add_option("--qos-fair-share", args->opt.qos_fair_share, "Share of answered calls with fair quality (RTCP loss/jitter)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd->add_option("--qos-poor-share", args->opt.qos_poor_share, "Share of answered calls with poor quality")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--log-level", args->log_level, "trace|debug|info|warn|error")->capture_default_str();
   cmd->callback([args] {
     int rc = run_sim(*args);

@@ -19,4 +19,18 @@ inline store::DbConfig store_config(const Config& c, int pool_size) {
   return d;
 }
 
+// The FreePBX/Issabel MySQL databases (`asterisk`, `asteriskcdrdb`), read only, from [freepbx] /
+// the upstream DB_* keys.
+inline store::DbConfig freepbx_db_config(const Config& c, const std::string& database, int pool_size) {
+  store::DbConfig d;
+  d.backend = "mysql";
+  d.host = c.freepbx.host;
+  d.port = c.freepbx.port;
+  d.user = c.freepbx.user;
+  d.password = c.freepbx.password;
+  d.database = database;
+  d.pool_size = pool_size;
+  return d;
+}
+
 }  // namespace opdesk::app

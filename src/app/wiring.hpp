@@ -24,6 +24,7 @@ class Metrics;
 class PbxService;
 class Router;
 class SessionAuth;
+struct HistoryDeps;
 }  // namespace opdesk::api
 namespace opdesk::store {
 class CdrStore;
@@ -58,11 +59,21 @@ struct Wiring {
   std::vector<std::function<boost::asio::awaitable<void>(nlohmann::json&)>> status_parts;
   // Run on SIGTERM/SIGINT before the loop drains, in order.
   std::vector<std::function<void()>> on_stop;
+  // Run after an admin saved panel settings (PUT /api/settings), with the changed keys; on the
+  // event loop, so a listener that reads the store goes through store.async.
+  std::vector<std::function<void(const std::vector<std::string>&)>> on_settings_changed;
   // Run on SIGHUP after the configuration file was re-read (safe settings only).
   std::vector<std::function<void(const Config&)>> on_reload;
+  // The call-log routes' dependencies (the directory adds its names and known numbers).
+  api::HistoryDeps* history = nullptr;
 };
 
 // One line per feature in features.cpp; each lives in its own wire_<feature>.cpp.
 void wire_features(Wiring& w);
+void wire_directory(Wiring& w);
+void wire_qos(Wiring& w);  // wire_qos.cpp: call quality (issue #10)
+void wire_webrtc(Wiring& w);  // softphone provisioning, issue #11 (wire_webrtc.cpp)
+void wire_health(Wiring& w);  // health checks, ops metrics, SIGHUP log level, issue #12 (wire_health.cpp)
+void wire_crm(Wiring& w);  // CRM push, delivery log, caller lookup, issue #9 (wire_crm.cpp)
 
 }  // namespace opdesk::app

@@ -1,9 +1,11 @@
 // ContactLookup (see contact_lookup.hpp).
 //
-// How it fits: the REST route GET /api/crm/contact awaits lookup(); the engine calls
-// cached_name() per ringing call. Invariants: the cache never exceeds kMaxCache entries
-// (expired entries go first, then the soonest to expire); numbers of ≤ 5 digits are never sent
-// to the CRM; a CRM hit is remembered in crm_contacts as source 'crm' without overwriting.
+// How it fits: GET /api/crm/lookup (and the upstream /api/crm/contact) await lookup();
+// wire_crm.cpp calls cached_name() for inbound calls it pushes (never blocks the loop).
+// Invariants: the cache never exceeds kMaxCache entries (expired entries go first, then the
+// soonest to expire); numbers of ≤ 5 digits are never sent to the CRM; a CRM hit is
+// remembered in crm_contacts as source 'crm' without overwriting; a local contact matches by
+// its digits, with or without a leading international "00".
 #include "crm/contact_lookup.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -19,7 +21,8 @@ namespace opdesk::crm {
 namespace asio = boost::asio;
 
 nlohmann::json LookupResult::to_json() const {
-  return {{"phone", phone}, {"name", name ? nlohmann::json(*name) : nlohmann::json()}, {"source", source}};
+  return {{"phone", phone}, {"name", name ? nlohmann::json(*name) : nlohmann::json()}, {"source", source},
+          {"cached", cached}};
 }
 
 std::string phone_key(std::string_view number) {
@@ -157,8 +160,24 @@ asio::awaitable<LookupResult> ContactLookup::lookup(std::string number) {
     }
   } done{shared, key};
   if (key.empty()) co_return res;
+  {
+    std::lock_guard lock(shared->mu);
+    auto it = shared->cache.find(key);
+    if (it != shared->cache.end() && it->second.expires > std::chrono::steady_clock::now()) {
+      res.name = it->second.name;
+      res.source = it->second.name ? it->second.source : "none";
+      res.cached = true;
+      co_return res;
+    }
+  }
   auto& outbox = service_.outbox();
-  auto local = co_await service_.store().async([&] { return outbox.contact_by_key(key); });
+  // "+49 30 1234" and "0049 30 1234" are the same number: try the international-prefix twin too.
+  auto local = co_await service_.store().async([&]() -> std::optional<store::CrmContact> {
+    if (auto c = outbox.contact_by_key(key)) return c;
+    std::string twin = key.rfind("00", 0) == 0 ? key.substr(2) : "00" + key;
+    if (twin.size() > 5) return outbox.contact_by_key(twin);
+    return std::nullopt;
+  });
   CrmConfig cfg = service_.config();
   auto ttl = std::chrono::hours(std::max(cfg.lookup_ttl_hours, 0));
   auto now = std::chrono::steady_clock::now();

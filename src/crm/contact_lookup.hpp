@@ -26,6 +26,7 @@ struct LookupResult {
   std::string phone;
   std::optional<std::string> name;
   std::string source;  // contacts | crm | none
+  bool cached = false;
   nlohmann::json to_json() const;
 };
 

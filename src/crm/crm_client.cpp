@@ -36,6 +36,7 @@ HttpRequest base_request(const CrmConfig& cfg) {
   r.verify_tls = cfg.verify_ssl;
   r.ca_file = cfg.ca_file;
   r.proxy = cfg.proxy;
+  r.allow_private = cfg.allow_private;
   r.headers = {{"User-Agent", "OpDesk-CRM-Connector/2.0"}};
   return r;
 }
@@ -51,7 +52,8 @@ int CrmClient::token_fetches() const {
 }
 
 boost::asio::awaitable<std::string> CrmClient::oauth2_token(const CrmConfig& cfg, bool force,
-                                                            std::string* error) {
+                                                            std::string* error, int* status,
+                                                            bool* refused) {
   const std::string owner = cfg.oauth2_token_url + "\n" + cfg.oauth2_client_id;
   {
     std::lock_guard lock(mu_);
@@ -73,6 +75,8 @@ boost::asio::awaitable<std::string> CrmClient::oauth2_token(const CrmConfig& cfg
   if (!res.success()) {
     *error = "oauth2 token request failed: " +
              (res.status ? "HTTP " + std::to_string(res.status) : res.error);
+    *status = res.status;
+    *refused = res.refused;
     co_return std::string();
   }
   auto j = nlohmann::json::parse(res.body, nullptr, false);
@@ -95,8 +99,10 @@ boost::asio::awaitable<HttpResult> CrmClient::send(const CrmConfig& cfg, HttpReq
   req.verify_tls = base.verify_tls;
   req.ca_file = base.ca_file;
   req.proxy = base.proxy;
+  req.allow_private = base.allow_private;
   req.headers.insert(req.headers.begin(), base.headers.begin(), base.headers.end());
   switch (cfg.auth_type) {
+    case AuthType::kNone: break;
     case AuthType::kApiKey:
       if (!cfg.api_key.empty()) req.headers.emplace_back(cfg.api_key_header, cfg.api_key);
       break;
@@ -109,10 +115,16 @@ boost::asio::awaitable<HttpResult> CrmClient::send(const CrmConfig& cfg, HttpReq
     case AuthType::kOAuth2: {
       for (int round = 0; round < 2; ++round) {
         std::string error;
-        std::string token = co_await oauth2_token(cfg, round > 0, &error);
+        int status = 0;
+        bool refused = false;
+        std::string token = co_await oauth2_token(cfg, round > 0, &error, &status, &refused);
         if (token.empty()) {
+          // The token endpoint's status decides retry vs permanent failure (a 401 there means
+          // wrong client credentials: retrying cannot help).
           HttpResult failed;
           failed.error = error;
+          failed.status = status == 401 || status == 400 || status == 403 ? status : 0;
+          failed.refused = refused;
           co_return failed;
         }
         HttpRequest attempt = req;

@@ -27,7 +27,8 @@ class CrmClient {
   int token_fetches() const;  // how many token requests were made (diagnostics)
 
  private:
-  boost::asio::awaitable<std::string> oauth2_token(const CrmConfig& cfg, bool force, std::string* error);
+  boost::asio::awaitable<std::string> oauth2_token(const CrmConfig& cfg, bool force, std::string* error,
+                                                   int* status, bool* refused);
 
   HttpClient& http_;
   mutable std::mutex mu_;

@@ -10,6 +10,7 @@
 #include <cctype>
 
 #include "crm/payload.hpp"
+#include "crm/ssrf.hpp"
 
 namespace opdesk::crm {
 namespace {
@@ -43,6 +44,7 @@ const std::vector<StrField>& str_fields() {
       {"CRM_LOOKUP_URL", "lookup_url", &CrmConfig::lookup_url, false},
       {"CRM_LOOKUP_NAME_TEMPLATE", "lookup_name_template", &CrmConfig::lookup_name_template, false},
       {"CRM_LOOKUP_NUMBER_FORMAT", "lookup_number_format", &CrmConfig::lookup_number_format, false},
+      {"CRM_RECORDING_BASE_URL", "recording_base_url", &CrmConfig::recording_base_url, false},
   };
   return f;
 }
@@ -64,6 +66,7 @@ const std::vector<BoolField>& bool_fields() {
       {"CRM_SYNC_PUSH_RINGING", "push_ringing", &CrmConfig::push_ringing},
       {"CRM_SYNC_PUSH_ANSWERED", "push_answered", &CrmConfig::push_answered},
       {"CRM_LOOKUP_ENABLED", "lookup_enabled", &CrmConfig::lookup_enabled},
+      {"CRM_ALLOW_PRIVATE", "allow_private", &CrmConfig::allow_private},
   };
   return f;
 }
@@ -125,15 +128,33 @@ std::string join_csv(const std::vector<std::string>& v) {
   return out;
 }
 
+struct IntField {
+  const char* setting;
+  const char* json;
+  int CrmConfig::*member;
+  int lo, hi;
+};
+
+const std::vector<IntField>& int_fields() {
+  static const std::vector<IntField> f = {
+      {"CRM_TIMEOUT", "timeout", &CrmConfig::timeout_s, 1, 300},
+      {"CRM_LOOKUP_TTL_HOURS", "lookup_ttl_hours", &CrmConfig::lookup_ttl_hours, 0, 24 * 365},
+      {"CRM_LOG_RETENTION_DAYS", "retention_days", &CrmConfig::retention_days, 0, 3650},
+      {"CRM_RECORDING_TTL_HOURS", "recording_ttl_hours", &CrmConfig::recording_ttl_hours, 1, 24 * 90},
+  };
+  return f;
+}
+
 AuthType parse_auth(const std::string& s) {
   if (s == "api_key" || s.empty()) return AuthType::kApiKey;
   if (s == "basic_auth" || s == "basic") return AuthType::kBasic;
   if (s == "bearer_token" || s == "bearer") return AuthType::kBearer;
   if (s == "oauth2") return AuthType::kOAuth2;
-  throw ConfigError("auth_type", "auth_type: expected api_key, basic_auth, bearer_token or oauth2");
+  if (s == "none") return AuthType::kNone;
+  throw ConfigError("auth_type", "auth_type: expected api_key, basic_auth, bearer_token, oauth2 or none");
 }
 
-void check_url(const std::string& field, const std::string& url) {
+void check_url(const std::string& field, const std::string& url, bool allow_private) {
   auto scheme_end = url.find("://");
   std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
   std::transform(scheme.begin(), scheme.end(), scheme.begin(),
@@ -144,6 +165,9 @@ void check_url(const std::string& field, const std::string& url) {
   std::string rest = url.substr(scheme_end + 3);
   if (rest.empty() || rest[0] == '/' || rest.find_first_of(" \r\n\t") != std::string::npos) {
     throw ConfigError(field, field + ": has no host or contains spaces");
+  }
+  if (std::string why = check_url_host(url, allow_private); !why.empty()) {
+    throw ConfigError(field, field + ": refused: " + why);
   }
 }
 
@@ -161,6 +185,7 @@ std::string_view to_string(AuthType a) {
     case AuthType::kBasic: return "basic_auth";
     case AuthType::kBearer: return "bearer_token";
     case AuthType::kOAuth2: return "oauth2";
+    case AuthType::kNone: return "none";
   }
   return "api_key";
 }
@@ -187,9 +212,14 @@ CrmConfig from_settings(const std::map<std::string, std::string>& kv) {
     if (const auto* v = get(f.setting); v && !v->empty()) c.*f.member = parse_bool(f.json, *v);
   }
   if (const auto* v = get("CRM_AUTH_TYPE")) c.auth_type = parse_auth(*v);
-  if (const auto* v = get("CRM_TIMEOUT"); v && !v->empty()) c.timeout_s = parse_int("timeout", *v, 1, 300);
-  if (const auto* v = get("CRM_LOOKUP_TTL_HOURS"); v && !v->empty()) {
-    c.lookup_ttl_hours = parse_int("lookup_ttl_hours", *v, 0, 24 * 365);
+  if (const auto* v = get("WEBHOOK_LOG_RETENTION_DAYS"); v && !v->empty()) {
+    c.retention_days = parse_int("retention_days", *v, 0, 3650);
+  }
+  for (const auto& f : int_fields()) {
+    if (const auto* v = get(f.setting); v && !v->empty()) c.*f.member = parse_int(f.json, *v, f.lo, f.hi);
+  }
+  if (const auto* v = get("CRM_BLOCK_PRIVATE"); v && !v->empty() && parse_bool("block_private", *v)) {
+    c.allow_private = false;
   }
   if (const auto* v = get("CRM_SYNC_FIELDS")) c.sync_fields = split_csv(*v);
   if (const auto* v = get("CRM_SYNC_STATUS_MAP")) c.sync_status_map = parse_map_text("sync_status_map", *v);
@@ -204,8 +234,7 @@ std::vector<SettingKv> to_settings(const CrmConfig& c) {
   for (const auto& f : str_fields()) out.push_back({f.setting, c.*f.member, f.secret});
   for (const auto& f : bool_fields()) out.push_back({f.setting, c.*f.member ? "true" : "false"});
   out.push_back({"CRM_AUTH_TYPE", std::string(to_string(c.auth_type))});
-  out.push_back({"CRM_TIMEOUT", std::to_string(c.timeout_s)});
-  out.push_back({"CRM_LOOKUP_TTL_HOURS", std::to_string(c.lookup_ttl_hours)});
+  for (const auto& f : int_fields()) out.push_back({f.setting, std::to_string(c.*f.member)});
   out.push_back({"CRM_SYNC_FIELDS", join_csv(c.sync_fields)});
   out.push_back({"CRM_SYNC_STATUS_MAP", nlohmann::json(c.sync_status_map).dump()});
   out.push_back({"CRM_SYNC_KEY_MAP", nlohmann::json(c.sync_key_map).dump()});
@@ -222,8 +251,7 @@ nlohmann::json to_json(const CrmConfig& c) {
   j["server_url"] = redact_url(c.server_url);
   j["proxy"] = redact_url(c.proxy);
   j["auth_type"] = to_string(c.auth_type);
-  j["timeout"] = c.timeout_s;
-  j["lookup_ttl_hours"] = c.lookup_ttl_hours;
+  for (const auto& f : int_fields()) j[f.json] = c.*f.member;
   j["sync_fields"] = c.sync_fields;
   j["sync_status_map"] = c.sync_status_map;
   j["sync_key_map"] = c.sync_key_map;
@@ -251,15 +279,14 @@ CrmConfig merge_json(const CrmConfig& base, const nlohmann::json& j) {
     if (!j["auth_type"].is_string()) throw ConfigError("auth_type", "auth_type: expected a string");
     c.auth_type = parse_auth(j["auth_type"].get<std::string>());
   }
-  if (j.contains("timeout")) {
-    if (!j["timeout"].is_number_integer()) throw ConfigError("timeout", "timeout: expected seconds");
-    c.timeout_s = j["timeout"].get<int>();
-  }
-  if (j.contains("lookup_ttl_hours")) {
-    if (!j["lookup_ttl_hours"].is_number_integer()) {
-      throw ConfigError("lookup_ttl_hours", "lookup_ttl_hours: expected hours");
+  for (const auto& f : int_fields()) {
+    if (!j.contains(f.json) || j[f.json].is_null()) continue;
+    const auto& v = j[f.json];
+    if (!v.is_number_integer() || v.get<long long>() < f.lo || v.get<long long>() > f.hi) {
+      throw ConfigError(f.json, std::string(f.json) + ": expected a whole number from " +
+                                    std::to_string(f.lo) + " to " + std::to_string(f.hi));
     }
-    c.lookup_ttl_hours = j["lookup_ttl_hours"].get<int>();
+    c.*f.member = v.get<int>();
   }
   if (j.contains("sync_fields")) {
     const auto& v = j["sync_fields"];
@@ -283,14 +310,23 @@ CrmConfig merge_json(const CrmConfig& base, const nlohmann::json& j) {
 }
 
 void validate(const CrmConfig& c) {
-  if (c.enabled || !c.server_url.empty()) check_url("server_url", c.server_url);
-  if (!c.proxy.empty()) check_url("proxy", c.proxy);
+  if (c.enabled || !c.server_url.empty()) check_url("server_url", c.server_url, c.allow_private);
+  // The proxy is the administrator's own infrastructure (often on a private network); the
+  // connect-time guard still refuses link-local and, without allow_private, private peers.
+  if (!c.proxy.empty()) check_url("proxy", c.proxy, true);
+  if (!c.recording_base_url.empty()) check_url("recording_base_url", c.recording_base_url, true);
   if (c.timeout_s < 1 || c.timeout_s > 300) throw ConfigError("timeout", "timeout: 1 to 300 seconds");
   if (c.sync_method != "POST" && c.sync_method != "PUT") {
     throw ConfigError("sync_method", "sync_method: expected POST or PUT");
   }
   if (c.sync_duration_format != "hms" && c.sync_duration_format != "seconds") {
     throw ConfigError("sync_duration_format", "sync_duration_format: expected hms or seconds");
+  }
+  // Values end up in HTTP headers and URLs: CR/LF would let one inject a header.
+  for (const auto& f : str_fields()) {
+    if ((c.*f.member).find_first_of("\r\n") != std::string::npos) {
+      throw ConfigError(f.json, std::string(f.json) + ": must not contain line breaks");
+    }
   }
   auto mode = to_string(c.auth_type);
   if (c.enabled) {
@@ -306,10 +342,11 @@ void validate(const CrmConfig& c) {
         require_secret("password", c.password, mode);
         break;
       case AuthType::kBearer: require_secret("bearer_token", c.bearer_token, mode); break;
+      case AuthType::kNone: break;
       case AuthType::kOAuth2:
         require_secret("oauth2_client_id", c.oauth2_client_id, mode);
         require_secret("oauth2_client_secret", c.oauth2_client_secret, mode);
-        check_url("oauth2_token_url", c.oauth2_token_url);
+        check_url("oauth2_token_url", c.oauth2_token_url, c.allow_private);
         break;
     }
   }

@@ -24,7 +24,9 @@ class ConfigError : public std::runtime_error {
   std::string field_;
 };
 
-enum class AuthType { kApiKey, kBasic, kBearer, kOAuth2 };
+// kNone: no auth header (a receiver that trusts the HMAC signature only; the admin settings
+// API accepts CRM_AUTH_TYPE=none).
+enum class AuthType { kApiKey, kBasic, kBearer, kOAuth2, kNone };
 std::string_view to_string(AuthType a);
 
 struct CrmConfig {
@@ -41,6 +43,14 @@ struct CrmConfig {
   std::string bearer_token;
   std::string oauth2_client_id, oauth2_client_secret, oauth2_token_url, oauth2_scope;
   std::string signing_secret;  // CRM_SIGNING_SECRET: HMAC key of X-OpDesk-Signature
+  // CRM_ALLOW_PRIVATE: loopback/private CRM addresses allowed (ssrf.hpp); link-local never.
+  // The upstream CRM_BLOCK_PRIVATE=true forces it off.
+  bool allow_private = false;
+  int retention_days = 30;  // CRM_LOG_RETENTION_DAYS (upstream WEBHOOK_LOG_RETENTION_DAYS); 0 keeps
+  // Recording links in payloads: CRM_RECORDING_BASE_URL (the panel as the CRM reaches it, e.g.
+  // https://panel.example.com) + a signed /api/recordings URL valid CRM_RECORDING_TTL_HOURS.
+  std::string recording_base_url;
+  int recording_ttl_hours = 168;
 
   bool sync_enabled = true;
   std::string sync_endpoint;   // CRM_SYNC_ENDPOINT overrides endpoint_path when set
@@ -74,7 +84,8 @@ std::vector<SettingKv> to_settings(const CrmConfig& c);
 nlohmann::json to_json(const CrmConfig& c);  // secrets shown as "***" when set, "" when not
 // Applies the keys present in `j` over `base`; a secret equal to "***" keeps the old value.
 CrmConfig merge_json(const CrmConfig& base, const nlohmann::json& j);
-// Throws ConfigError(field, message) on the first problem (payload shaping included).
+// Throws ConfigError(field, message) on the first problem (payload shaping included), incl. a
+// server/token URL whose host literal the SSRF guard refuses.
 void validate(const CrmConfig& c);
 
 // "https://user:pass@host/x?token=y" → "https://***@host/x?token=***".

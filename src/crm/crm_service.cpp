@@ -7,7 +7,9 @@
 // replayed (a recording placeholder is signed afresh per attempt); the coroutine owns a
 // shared_ptr to Core so destroying the service while a send is suspended is safe. Lambdas
 // given to Store::async capture by reference only (GCC 12 mishandles non-trivial temporaries
-// in co_await expressions); the coroutine frame keeps the referenced values alive.
+// in co_await expressions); the coroutine frame keeps the referenced values alive. The loop
+// also refreshes OutboxStats (status/metrics) after each round. Retry classification and the
+// report/JSON helpers live in delivery_result.cpp.
 #include "crm/crm_service.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -17,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
+#include <array>
 #include <deque>
 #include <random>
 #include <spdlog/spdlog.h>
@@ -52,6 +55,8 @@ struct CrmService::Core : std::enable_shared_from_this<Core> {
   int64_t last_prune_ms = 0;
   std::deque<std::pair<CallRecord, CallEvent>> inbox;  // push() order = outbox order
   bool draining = false;
+  mutable std::mutex stats_mu;
+  OutboxStats stats;
 
   CrmConfig config() const {
     std::lock_guard lock(cfg_mu);
@@ -73,23 +78,12 @@ struct CrmService::Core : std::enable_shared_from_this<Core> {
   asio::awaitable<void> run();
   asio::awaitable<void> deliver(const CrmConfig& c, const store::CrmDelivery& row);
   asio::awaitable<void> prune_if_due();
+  asio::awaitable<int64_t> prune(const CrmConfig& c);
+  asio::awaitable<void> refresh_stats();
+  asio::awaitable<bool> enqueue(const CallRecord& r, CallEvent ev);
+  void drain_inbox();
+  bool wants(const CrmConfig& c, const CallRecord& r, CallEvent ev) const;
 };
-
-std::string excerpt(const std::string& body, size_t max) {
-  if (body.size() <= max) return body;
-  size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
-  return body.substr(0, cut);
-}
-
-nlohmann::json SendReport::to_json() const {
-  return {{"success", success},
-          {"status_code", status_code ? nlohmann::json(status_code) : nlohmann::json()},
-          {"body", body_excerpt},
-          {"latency_ms", latency_ms},
-          {"error", error.empty() ? nlohmann::json() : nlohmann::json(error)},
-          {"url", url}};
-}
 
 int64_t CrmService::Core::backoff_ms(int attempts, std::optional<int64_t> retry_after_ms) {
   const auto& p = opts.retry;
@@ -104,12 +98,13 @@ int64_t CrmService::Core::backoff_ms(int attempts, std::optional<int64_t> retry_
 
 std::string CrmService::Core::resolve_body(const std::string& stored) const {
   if (stored.find(kRecordingPrefix) == std::string::npos) return stored;
+  CrmConfig c = config();
   auto j = nlohmann::json::parse(stored, nullptr, false);
   if (!j.is_object()) return stored;
   for (auto it = j.begin(); it != j.end();) {
     if (it->is_string() && it->get<std::string>().rfind(kRecordingPrefix, 0) == 0) {
       std::string file = it->get<std::string>().substr(std::string(kRecordingPrefix).size());
-      std::string url = opts.sign_recording ? opts.sign_recording(file) : std::string();
+      std::string url = opts.sign_recording ? opts.sign_recording(file, c) : std::string();
       if (url.empty()) {
         it = j.erase(it);
         continue;
@@ -120,23 +115,6 @@ std::string CrmService::Core::resolve_body(const std::string& stored) const {
   }
   return j.dump();
 }
-
-namespace {
-
-std::optional<int64_t> retry_after(const HttpResult& r) {
-  auto v = r.header("retry-after");
-  if (!v || v->empty() || v->size() > 9) return std::nullopt;
-  for (char c : *v) {
-    if (c < '0' || c > '9') return std::nullopt;
-  }
-  return std::stoll(*v) * 1000;
-}
-
-bool retryable(const HttpResult& r) {
-  return r.status == 0 || r.status >= 500 || r.status == 429 || r.status == 408;
-}
-
-}  // namespace
 
 asio::awaitable<void> CrmService::Core::deliver(const CrmConfig& c, const store::CrmDelivery& row) {
   HttpRequest req;
@@ -160,9 +138,9 @@ asio::awaitable<void> CrmService::Core::deliver(const CrmConfig& c, const store:
   a.error = res.error;
   if (res.success()) {
     a.status = "delivered";
-  } else if (retryable(res) && row.attempts + 1 < opts.retry.max_attempts) {
+  } else if (is_retryable(res) && row.attempts + 1 < opts.retry.max_attempts) {
     a.status = "pending";
-    a.next_at = a.now_ms + backoff_ms(row.attempts + 1, retry_after(res));
+    a.next_at = a.now_ms + backoff_ms(row.attempts + 1, retry_after_ms(res));
     if (a.error.empty()) a.error = "HTTP " + std::to_string(res.status);
   } else {
     a.status = "failed";
@@ -170,20 +148,44 @@ asio::awaitable<void> CrmService::Core::deliver(const CrmConfig& c, const store:
   }
   spdlog::debug("crm: delivery {} {} -> {} ({})", row.id, row.event, a.status,
                 res.status ? std::to_string(res.status) : res.error);
-  if (a.status != "delivered") {
-    spdlog::info("crm: delivery {} not delivered ({}), status {}", row.id, a.error, a.status);
-  }
+  // Quiet by default: a retry is routine during a CRM outage (the log and the metrics show
+  // it); only a permanent failure is worth a line at the default level.
+  if (a.status == "failed") spdlog::warn("crm: delivery {} failed permanently: {}", row.id, a.error);
   co_await store.async([&] { outbox->record_attempt(row.id, a); });
+  std::lock_guard lock(stats_mu);
+  if (a.status == "delivered") {
+    stats.last_success_ms = a.now_ms;
+  } else {
+    ++stats.attempts_failed;
+    stats.last_error = a.error;
+  }
+}
+
+asio::awaitable<void> CrmService::Core::refresh_stats() {
+  auto counts = co_await store.async([&] {
+    return std::array<int64_t, 3>{outbox->count("pending"), outbox->count("failed"),
+                                  outbox->count("delivered")};
+  });
+  std::lock_guard lock(stats_mu);
+  stats.pending = counts[0];
+  stats.failed = counts[1];
+  stats.delivered = counts[2];
+}
+
+asio::awaitable<int64_t> CrmService::Core::prune(const CrmConfig& c) {
+  if (c.retention_days <= 0) co_return 0;
+  int64_t cutoff = now() - static_cast<int64_t>(c.retention_days) * 86400 * 1000;
+  int64_t n = co_await store.async([&] { return outbox->prune_before(cutoff); });
+  if (n > 0) spdlog::info("crm: pruned {} old deliveries", n);
+  co_return n;
 }
 
 asio::awaitable<void> CrmService::Core::prune_if_due() {
-  if (opts.retention_days <= 0) co_return;
   int64_t t = now();
-  if (t - last_prune_ms < 3600 * 1000) co_return;
+  if (t - last_prune_ms < 3600 * 1000) co_return;  // hourly is plenty for a days-long retention
   last_prune_ms = t;
-  int64_t cutoff = t - static_cast<int64_t>(opts.retention_days) * 86400 * 1000;
-  int64_t n = co_await store.async([&] { return outbox->prune_before(cutoff); });
-  if (n > 0) spdlog::info("crm: pruned {} old deliveries", n);
+  CrmConfig c = config();
+  co_await prune(c);
 }
 
 asio::awaitable<void> CrmService::Core::run() {
@@ -204,6 +206,7 @@ asio::awaitable<void> CrmService::Core::run() {
         if (stopped) co_return;
         co_await deliver(c, row);
       }
+      co_await refresh_stats();
       if (!rows.empty()) continue;
       if (sending) {
         auto next = co_await store.async([&] { return outbox->next_due_at(); });
@@ -261,8 +264,7 @@ store::Store& CrmService::store() { return core_->store; }
 store::CrmOutbox& CrmService::outbox() { return *core_->outbox; }
 CrmClient& CrmService::client() { return core_->client; }
 
-bool CrmService::wants(const CallRecord& r, CallEvent ev) const {
-  CrmConfig c = config();
+bool CrmService::Core::wants(const CrmConfig& c, const CallRecord& r, CallEvent ev) const {
   if (!c.enabled || !c.sync_enabled || r.linkedid.empty()) return false;
   if (!direction_enabled(c, r.direction)) return false;
   if (ev == CallEvent::kRinging) return c.push_ringing;
@@ -270,44 +272,60 @@ bool CrmService::wants(const CallRecord& r, CallEvent ev) const {
   return true;
 }
 
-asio::awaitable<bool> CrmService::enqueue(CallRecord r, CallEvent ev) {
-  if (!wants(r, ev)) co_return false;
-  auto core = core_;
+bool CrmService::wants(const CallRecord& r, CallEvent ev) const {
+  return core_->wants(core_->config(), r, ev);
+}
+
+asio::awaitable<bool> CrmService::Core::enqueue(const CallRecord& r, CallEvent ev) {
+  CrmConfig c = config();
+  if (!wants(c, r, ev)) co_return false;
   std::string rec = r.recording_file.empty() ? "" : kRecordingPrefix + r.recording_file;
   store::CrmNewDelivery d;
-  d.body = build_payload(core->config(), r, ev, rec).dump();
+  d.body = build_payload(c, r, ev, rec).dump();
   d.linkedid = r.linkedid;
   d.event = std::string(to_string(ev));
   d.idem_key = idempotency_key(r.linkedid, d.event);
-  d.now_ms = core->now();
-  auto id = co_await core->store.async([&] { return core->outbox->enqueue(d); });
-  if (id) core->wake();
+  d.now_ms = now();
+  auto id = co_await store.async([&] { return outbox->enqueue(d); });
+  if (id) wake();
   co_return id.has_value();
+}
+
+asio::awaitable<bool> CrmService::enqueue(CallRecord r, CallEvent ev) {
+  auto core = core_;  // keeps Core alive across the suspension
+  co_return co_await core->enqueue(r, ev);
+}
+
+// One writer at a time, so a call's events reach the outbox in the order they were pushed.
+// The inbox is drained even after stop() (while the loop still runs) so nothing pushed is lost.
+void CrmService::Core::drain_inbox() {
+  if (draining) return;
+  draining = true;
+  asio::co_spawn(ex, [self = shared_from_this()]() -> asio::awaitable<void> {
+    while (!self->inbox.empty()) {
+      auto item = self->inbox.front();
+      self->inbox.pop_front();
+      try {
+        co_await self->enqueue(item.first, item.second);
+      } catch (const std::exception& e) {
+        spdlog::error("crm: could not queue call {}: {}", item.first.linkedid, e.what());
+      }
+    }
+    self->draining = false;
+  }, asio::detached);
 }
 
 void CrmService::push(const CallRecord& r, CallEvent ev) {
   if (!wants(r, ev)) return;
-  asio::post(core_->ex, [this, core = core_, r, ev] {
+  asio::post(core_->ex, [core = core_, r, ev] {
+    // Cap: a CRM outage does not grow this (rows go to the store); only a store that cannot
+    // keep up does, and then refusing with a log line beats exhausting memory.
     if (core->inbox.size() >= 100000) {
       spdlog::error("crm: push backlog full, call {} event {} not queued", r.linkedid, to_string(ev));
       return;
     }
     core->inbox.emplace_back(r, ev);
-    if (core->draining) return;
-    core->draining = true;
-    // One writer at a time, so a call's events reach the outbox in the order they were pushed.
-    asio::co_spawn(core->ex, [this, core]() -> asio::awaitable<void> {
-      while (!core->inbox.empty() && !core->stopped) {
-        auto item = core->inbox.front();
-        core->inbox.pop_front();
-        try {
-          co_await enqueue(item.first, item.second);
-        } catch (const std::exception& e) {
-          spdlog::error("crm: could not queue call {}: {}", item.first.linkedid, e.what());
-        }
-      }
-      core->draining = false;
-    }, asio::detached);
+    core->drain_inbox();
   });
 }
 
@@ -318,11 +336,24 @@ asio::awaitable<SendReport> CrmService::test(CrmConfig cfg) {
   HttpRequest req;
   req.method = cfg.sync_method;
   req.url = cfg.push_url();
-  nlohmann::json body = {{"test", true}, {"event", "test"},
-                         {"timestamp", iso_utc(core->now())},
-                         {"message", "OpDesk CRM connection test"}};
+  // A sample call shaped exactly like a real push (fields, names, outcome map), marked as a test.
+  CallRecord sample;
+  sample.linkedid = "test-" + std::to_string(core->now());
+  sample.caller_number = "+15550100";
+  sample.caller_name = "OpDesk test";
+  sample.callee_number = "200";
+  sample.extension = "200";
+  sample.start_ms = core->now() - 65000;
+  sample.answer_ms = core->now() - 60000;
+  sample.end_ms = core->now();
+  sample.outcome = Outcome::kAnswered;
+  nlohmann::json body = build_payload(cfg, sample, CallEvent::kEnded, "");
+  body["event"] = "test";
+  body["test"] = true;
+  body["message"] = "OpDesk CRM connection test";
   req.body = body.dump();
-  req.headers = {{"Content-Type", "application/json"}, {"X-OpDesk-Event", "test"}};
+  req.headers = {{"Content-Type", "application/json"}, {"X-OpDesk-Event", "test"},
+                 {"Idempotency-Key", idempotency_key(sample.linkedid, "test")}};
   if (!cfg.signing_secret.empty()) {
     req.headers.emplace_back("X-OpDesk-Signature",
                              signature_header(cfg.signing_secret, core->now() / 1000, req.body));
@@ -343,6 +374,19 @@ asio::awaitable<int> CrmService::resend(std::vector<int64_t> ids) {
   int n = co_await core->store.async([&] { return core->outbox->resend(ids, t); });
   core->wake();
   co_return n;
+}
+
+asio::awaitable<int64_t> CrmService::prune_now() {
+  auto core = core_;
+  CrmConfig c = core->config();
+  int64_t n = co_await core->prune(c);
+  co_await core->refresh_stats();
+  co_return n;
+}
+
+OutboxStats CrmService::stats() const {
+  std::lock_guard lock(core_->stats_mu);
+  return core_->stats;
 }
 
 }  // namespace opdesk::crm

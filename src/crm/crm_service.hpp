@@ -6,6 +6,9 @@
 // coroutine sends due rows one at a time (so one call's events keep their order), retrying
 // network errors, 5xx and 429 with exponential backoff + jitter (Retry-After honoured), and
 // marking other 4xx as failed. Pending rows left by a previous run are resumed by start().
+// Delivery is at least once: a request whose answer was lost is sent again with the same
+// Idempotency-Key, so the receiver de-duplicates and every (call, event) counts exactly once.
+// Finished rows older than cfg.retention_days are pruned hourly.
 #pragma once
 
 #include <atomic>
@@ -40,10 +43,19 @@ struct RetryPolicy {
 
 struct CrmServiceOptions {
   RetryPolicy retry;
-  // Signs a recording file into an expiring URL (called at send time; empty → omitted).
-  std::function<std::string(const std::string& file)> sign_recording;
+  // Signs a recording file into an expiring absolute URL with the config in force (called at
+  // send time, so a retry days later still carries a valid link; empty → field omitted).
+  std::function<std::string(const std::string& file, const CrmConfig& cfg)> sign_recording;
   std::function<int64_t()> now_ms;  // default: system clock
-  int retention_days = 30;          // delivered/failed rows older than this are pruned (0: keep)
+};
+
+// Outbox counters for GET /api/status and /metrics, refreshed by the delivery loop.
+struct OutboxStats {
+  int64_t pending = 0, failed = 0, delivered = 0;
+  int64_t attempts_failed = 0;  // attempts that did not deliver, since start
+  int64_t last_success_ms = 0;
+  std::string last_error;  // of the last attempt that did not deliver (no secrets: curl text/HTTP code)
+  nlohmann::json to_json() const;
 };
 
 // The outcome of a test send or a single attempt, as shown to the administrator.
@@ -87,6 +99,9 @@ class CrmService {
   boost::asio::awaitable<SendReport> test(CrmConfig cfg);
   // Marks rows pending again and wakes the sender; returns how many exist.
   boost::asio::awaitable<int> resend(std::vector<int64_t> ids);
+  // Deletes finished rows older than the retention now; returns how many.
+  boost::asio::awaitable<int64_t> prune_now();
+  OutboxStats stats() const;  // any thread
 
   boost::asio::any_io_executor executor() const;
   store::Store& store();
@@ -98,6 +113,10 @@ class CrmService {
   std::shared_ptr<Core> core_;
 };
 
-std::string excerpt(const std::string& body, size_t max = 1024);
+std::string excerpt(const std::string& body, size_t max = 1024);  // cut on a UTF-8 boundary
+// Retry-After in seconds → ms (nullopt when absent or not a plain number).
+std::optional<int64_t> retry_after_ms(const HttpResult& r);
+// Network error, 408, 429 or 5xx, and not refused by the SSRF guard.
+bool is_retryable(const HttpResult& r);
 
 }  // namespace opdesk::crm

@@ -7,6 +7,7 @@
 #include "crm/http_client.hpp"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <boost/asio/associated_executor.hpp>
@@ -16,6 +17,8 @@
 #include <cctype>
 #include <chrono>
 #include <memory>
+
+#include "crm/ssrf.hpp"
 
 namespace opdesk::crm {
 namespace {
@@ -27,7 +30,22 @@ struct CurlGlobal {
 struct Sink {
   HttpResult* res;
   const std::atomic<bool>* stopping;
+  bool allow_private = false;
+  std::string blocked;  // why the guard refused an address (empty: nothing refused)
 };
+
+// CURLOPT_OPENSOCKETFUNCTION: the resolved address is checked right before the socket exists,
+// so what is checked is exactly what is connected to (no DNS rebinding between check and use).
+curl_socket_t on_open_socket(void* user, curlsocktype purpose, curl_sockaddr* a) {
+  auto* sink = static_cast<Sink*>(user);
+  if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKET_BAD;
+  std::string why = check_address(&a->addr, sink->allow_private);
+  if (!why.empty()) {
+    sink->blocked = why;
+    return CURL_SOCKET_BAD;
+  }
+  return ::socket(a->family, a->socktype, a->protocol);
+}
 
 size_t on_body(char* data, size_t size, size_t n, void* user) {
   auto* sink = static_cast<Sink*>(user);
@@ -136,7 +154,9 @@ void HttpClient::run() {
 
 HttpResult HttpClient::perform(const HttpRequest& req) {
   HttpResult res;
-  Sink sink{&res, &stopping_};
+  // With an explicit proxy the socket goes to the proxy (the administrator's own host, often
+  // private); link-local and metadata addresses stay refused.
+  Sink sink{&res, &stopping_, req.allow_private || !req.proxy.empty(), {}};
   CURL* curl = curl_easy_init();
   if (!curl) {
     res.error = "curl_easy_init failed";
@@ -171,6 +191,10 @@ HttpResult HttpClient::perform(const HttpRequest& req) {
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &sink);
+  curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+  curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &sink);
+  // Redirects are not followed: a 3xx could point the signed payload elsewhere.
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   auto t0 = std::chrono::steady_clock::now();
   CURLcode rc = curl_easy_perform(curl);
   res.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -180,7 +204,8 @@ HttpResult HttpClient::perform(const HttpRequest& req) {
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
     res.status = static_cast<int>(code);
   } else {
-    res.error = curl_easy_strerror(rc);
+    res.refused = !sink.blocked.empty();
+    res.error = sink.blocked.empty() ? curl_easy_strerror(rc) : "refused by the SSRF guard: " + sink.blocked;
     res.body.clear();
   }
   curl_slist_free_all(list);

@@ -3,6 +3,7 @@
 // The Asio loop never blocks: `send` queues the request and the awaiting coroutine resumes on
 // its own executor when the worker posts the result back. The queue is capped; a full queue or
 // a client being shut down answers at once with an error result. Bodies read are capped.
+// Every connection goes through the SSRF guard (ssrf.hpp) in libcurl's open-socket hook.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -31,6 +32,9 @@ struct HttpRequest {
   bool verify_tls = true;
   std::string ca_file;  // extra CA bundle (empty: system store)
   std::string proxy;    // empty: libcurl's environment proxies (https_proxy, no_proxy)
+  // SSRF guard (ssrf.hpp): loopback/private peers are refused unless this is set; link-local
+  // and metadata addresses are refused always. Checked on the address actually connected to.
+  bool allow_private = false;
 };
 
 struct HttpResult {
@@ -39,6 +43,7 @@ struct HttpResult {
   Headers headers;      // names lower-case
   std::string error;    // transport error (refused, timeout, TLS), empty on an answer
   int64_t latency_ms = 0;
+  bool refused = false;  // the SSRF guard refused the address (permanent, never retried)
 
   bool success() const { return status >= 200 && status < 300; }
   std::optional<std::string> header(std::string_view lower_name) const;

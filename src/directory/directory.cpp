@@ -49,19 +49,25 @@ void Directory::set_ami_queues(const std::vector<Entry>& entries) {
 void Directory::set_pbx_data(const store::PbxDirectoryData& data) {
   std::lock_guard lk(mu_);
   pbx_ = data;
+  // Each refresh reads the same schema: a missing table is logged once, not every refresh.
+  bool new_warnings = !status_.db_ok || status_.warnings != data.warnings;
   status_.db_ok = true;
   status_.warnings = data.warnings;
   status_.message = "read " + std::to_string(data.extensions.size()) + " extensions and " +
                     std::to_string(data.queues.size()) + " queues from the PBX database";
-  for (const auto& w : data.warnings) spdlog::warn("directory: {}", w);
+  if (new_warnings) {
+    for (const auto& w : data.warnings) spdlog::warn("directory: {}", w);
+  }
 }
 
 void Directory::set_pbx_error(const std::string& message) {
   std::lock_guard lk(mu_);
-  bool was_ok = status_.db_ok || status_.message != message;
+  std::string text = "PBX database unavailable (" + message + "); using AMI data";
+  // Logged once per distinct failure, not at every refresh while the DB stays down.
+  bool changed = status_.db_ok || status_.message != text;
   status_.db_ok = false;
-  status_.message = "PBX database unavailable (" + message + "); using AMI data";
-  if (was_ok) spdlog::warn("directory: {}", status_.message);
+  status_.message = std::move(text);
+  if (changed) spdlog::warn("directory: {}", status_.message);
 }
 
 void Directory::set_overrides(const std::vector<store::DirectoryOverride>& overrides) {
@@ -73,7 +79,11 @@ std::vector<Entry> Directory::merged_locked() const {
   std::map<std::pair<std::string, std::string>, Entry> m;  // (kind, number)
   auto put = [&](const Entry& e, const char* source) -> Entry& {
     auto& slot = m[{e.kind, e.number}];
-    if (slot.number.empty()) slot = Entry{e.number, e.kind, {}, {}, {}, 0, false, {}};
+    if (slot.number.empty()) {
+      slot = Entry{};
+      slot.number = e.number;
+      slot.kind = e.kind;
+    }
     slot.sources.insert(source);
     return slot;
   };
@@ -83,14 +93,19 @@ std::vector<Entry> Directory::merged_locked() const {
     s.tech = e.tech;
   }
   for (const auto& e : ami_queues_) put(e, "ami").name = e.name;
-  if (status_.db_ok) {
+  {  // the last good PBX DB read (kept while the DB is down: names do not flap)
     for (const auto& x : pbx_.extensions) {
-      auto& s = put(Entry{x.number, "extension"}, "pbxdb");
+      Entry key;
+      key.number = x.number;
+      auto& s = put(key, "pbxdb");
       if (!x.name.empty()) s.name = x.name;
       if (s.tech.empty() && !x.tech.empty()) s.tech = upper(x.tech) == "PJSIP" ? "PJSIP" : upper(x.tech);
     }
     for (const auto& q : pbx_.queues) {
-      auto& s = put(Entry{q.number, "queue"}, "pbxdb");
+      Entry key;
+      key.number = q.number;
+      key.kind = "queue";
+      auto& s = put(key, "pbxdb");
       if (!q.name.empty()) s.name = q.name;
     }
   }

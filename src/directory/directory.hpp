@@ -4,7 +4,8 @@
 //      Asterisk.
 //   2. The FreePBX/Issabel `asterisk` DB (optional, read only): names, technologies, queue
 //      descriptions (store::read_pbx_directory). If it is down or incomplete the panel keeps
-//      the AMI data, logs one clear warning and reports it in status() for /api/status.
+//      the AMI data and the last good DB read, logs one clear warning and reports it in
+//      status() for /api/status.
 //   3. Admin overrides (panel DB `directory_overrides`): hide, label, group, order.
 //
 // Precedence for a name: override label > PBX DB name > AMI name. Entries only the PBX DB

@@ -49,6 +49,17 @@ struct Stats {
   uint64_t capped = 0;           // an item dropped because a map/list hit its cap
 };
 
+// How call quality reaches the model (see Engine::set_call_qos).
+struct QosPolicy {
+  // RTCP events on the state session update Call.qos directly (no QoS tracker wired). Off when
+  // the QoS feature owns the values, or when QoS is disabled (then RTCP costs nothing).
+  bool from_events = true;
+  // At most one QoS-only call upsert per call per window (a grade change goes out at once).
+  int64_t min_interval_ms = 5000;
+};
+
+enum class QosSetResult { kEmitted, kDeferred, kNoCall };
+
 class Engine {
  public:
   Engine();
@@ -76,6 +87,18 @@ class Engine {
 
   void set_dnd(std::string_view ext, bool on, int64_t now_ms);
   void set_extension_name(std::string_view ext, std::string_view name);
+  // Directory labels for a known extension (pbx/directory_labels.cpp): marks it changed when
+  // any value differs; false when the engine does not know the number (yet).
+  bool set_extension_directory(std::string_view ext, std::string_view name, std::string_view group,
+                               int order, bool hidden);
+
+  // Call quality (pbx/qos.cpp). set_call_qos stores `q` on the call and marks it changed unless
+  // the throttle holds it back (then flush_qos emits it once the window passed); a grade
+  // change also marks the call's extensions (their badge). Time is passed in.
+  void set_qos_policy(const QosPolicy& policy) { qos_policy_ = policy; }
+  const QosPolicy& qos_policy() const noexcept { return qos_policy_; }
+  QosSetResult set_call_qos(std::string_view call_id, Qos q, int64_t now_ms);
+  size_t flush_qos(int64_t now_ms);  // number of calls whose held-back QoS went out
 
   // Caps on maps fed from outside (a hostile or broken peer cannot grow them without bound).
   static constexpr size_t kMaxChannels = 50000;
@@ -154,6 +177,9 @@ class Engine {
   std::unordered_map<std::string, std::vector<std::string>> device_channels_;  // resource -> uids
   std::unordered_map<std::string, std::vector<std::string>> bridge_members_;  // bridge -> uids
   std::vector<std::string> dirty_calls_;  // derived fields to recompute after this frame (few)
+  QosPolicy qos_policy_;
+  std::vector<std::string> qos_pending_;  // calls with held-back QoS (bounded by the calls map)
+  bool store_qos(Call& call, Qos q, int64_t now_ms);  // true when emitted now
   void flush_dirty();
 };
 

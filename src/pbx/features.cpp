@@ -229,13 +229,14 @@ void Handlers::on_confbridgetalking(Engine& e, const ami::Message& m, int64_t) {
 }
 
 // RTCP report blocks: fraction lost (/256), interarrival jitter (8 kHz units), RTT, MES.
-void Handlers::on_rtcp(Engine& e, const ami::Message& m, int64_t) {
+// Only without a QoS tracker (QosPolicy::from_events); throttled like set_call_qos.
+void Handlers::on_rtcp(Engine& e, const ami::Message& m, int64_t t) {
+  if (!e.qos_policy_.from_events) return;
   Channel* ch = e.channel_by_uid(m.get("Uniqueid"));
   if (ch == nullptr) return;
   auto c = e.state_.calls.find(ch->call_id);
   if (c == e.state_.calls.end()) return;
-  Qos& q = c->second.qos;
-  q.present = true;
+  Qos q = c->second.qos;
   if (m.has("Report0FractionLost")) q.loss_pct = to_int(m.get("Report0FractionLost")) * 100.0 / 256.0;
   if (m.has("Report0IAJitter")) q.jitter_ms = to_int(m.get("Report0IAJitter")) / 8.0;
   if (m.has("RTT")) {
@@ -243,7 +244,7 @@ void Handlers::on_rtcp(Engine& e, const ami::Message& m, int64_t) {
     if (rtt >= 0 && rtt < 60) q.rtt_ms = rtt * 1000.0;  // 65535.x marks "no RTT yet"
   }
   if (m.has("MES")) q.mes = to_double(m.get("MES"), q.mes);
-  e.touch_call(c->first);
+  e.store_qos(c->second, std::move(q), t);
 }
 
 }  // namespace opdesk::pbx

@@ -38,6 +38,10 @@ struct Extension {
   bool webrtc = false;
   std::string user_agent;
   std::map<std::string, Contact, std::less<>> contacts;  // by URI
+  // Directory labels (PBX database, admin overrides), set by Engine::set_extension_directory.
+  std::string group;
+  int order = 0;
+  bool hidden = false;  // admin hid it: kept in the model, never sent to clients
   bool registered() const;
 };
 
@@ -81,9 +85,19 @@ struct JourneyStep {
   std::string event, detail;
 };
 
+// Live call quality (worst leg and direction). Filled by Engine::set_call_qos (the QoS tracker
+// on its own AMI session) or, without one, from RTCP events on the state session.
 struct Qos {
   bool present = false;
-  double loss_pct = 0, jitter_ms = 0, rtt_ms = 0, mes = 0;
+  double loss_pct = 0, jitter_ms = 0;
+  double rtt_ms = -1;  // < 0: unknown
+  double mes = -1;     // Asterisk Media Experience Score 0..100; < 0: unknown
+  double mos = 0;      // E-model estimate 1..4.5; 0: unknown
+  std::string grade;   // good|fair|poor, "" unknown
+  std::string reason;  // "7.0 % loss" when fair/poor
+  int64_t updated_at = 0;  // when the values were stored
+  int64_t emitted_at = 0;  // when a call upsert last carried them (throttle)
+  bool pending = false;    // stored but held back by the throttle
 };
 
 struct Call {

@@ -264,8 +264,15 @@ bool Pbx::originate(const OriginateReq& req, std::function<void(bool, int, const
 bool Pbx::start_mixmonitor(std::string uid, const std::string& file) {
   auto it = channels_.find(uid);
   if (it == channels_.end()) return false;
-  it->second.rec_path = file;
-  varset(it->second, "MIXMONITOR_FILENAME", file);
+  // As app_mixmonitor does: a relative file name lives in the monitor directory.
+  std::string path = file;
+  if (!path.empty() && path.front() != '/') {
+    std::string dir = opt_.recordings_dir.empty() ? "/var/spool/asterisk/monitor" : opt_.recordings_dir;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    path = dir + "/" + path;
+  }
+  it->second.rec_path = path;
+  varset(it->second, "MIXMONITOR_FILENAME", path);
   chan_event("MixMonitorStart", it->second);
   return true;
 }

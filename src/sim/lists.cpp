@@ -137,6 +137,30 @@ void endpoints_list(Pbx& pbx, const std::string& id, Responder& out) {
   complete(out, "EndpointListComplete", id, n);
 }
 
+// PJSIPShowEndpoint <ext>: the endpoint's configuration, as res_pjsip lists it (EndpointDetail
+// carries `Callerid`, which is where the panel learns the name on a plain Asterisk), then its
+// AoR and auth objects and EndpointDetailComplete.
+void endpoint_detail(Pbx& pbx, const std::string& id, const std::string& ep_name, Responder& out) {
+  auto it = pbx.endpoints().find(ep_name);
+  if (ep_name.empty() || it == pbx.endpoints().end()) {
+    out.send({{"Response", "Error"}, {"ActionID", id}, {"Message", "Unable to retrieve endpoint " + ep_name}});
+    return;
+  }
+  const Endpoint& ep = it->second;
+  start(out, id, "Following are Events for each object associated with the Endpoint");
+  out.send({{"Event", "EndpointDetail"}, {"ActionID", id}, {"ObjectType", "endpoint"}, {"ObjectName", ep_name},
+            {"Context", "from-internal"}, {"Aors", ep_name}, {"Auth", ep_name},
+            {"Callerid", "\"" + ep.name + "\" <" + ep_name + ">"}, {"CalleridPrivacy", "allowed_not_screened"},
+            {"Webrtc", ep.webrtc ? "true" : "false"}, {"DeviceState", pbx.device_state(ep) == "UNAVAILABLE"
+                                                                        ? "Unavailable" : "Not in use"}});
+  out.send({{"Event", "AorDetail"}, {"ActionID", id}, {"ObjectType", "aor"}, {"ObjectName", ep_name},
+            {"MaxContacts", "1"}, {"Contacts", ep.registered ? pbx.contact_uri(ep) : ""},
+            {"TotalContacts", ep.registered ? "1" : "0"}, {"EndpointName", ep_name}});
+  out.send({{"Event", "AuthDetail"}, {"ActionID", id}, {"ObjectType", "auth"}, {"ObjectName", ep_name},
+            {"Username", ep_name}, {"AuthType", "userpass"}, {"EndpointName", ep_name}});
+  complete(out, "EndpointDetailComplete", id, 3);
+}
+
 void contacts_list(Pbx& pbx, const std::string& id, Responder& out) {
   size_t reg = 0;
   for (auto& [e, ep] : pbx.endpoints()) reg += ep.registered;
@@ -235,6 +259,7 @@ bool handle_list_action(Pbx& pbx, const ami::Message& a, Responder& out) {
   else if (iequals(name, "QueueStatus")) queue_status(pbx, id, queue, out);
   else if (iequals(name, "QueueSummary")) queue_summary(pbx, id, queue, out);
   else if (iequals(name, "PJSIPShowEndpoints")) endpoints_list(pbx, id, out);
+  else if (iequals(name, "PJSIPShowEndpoint")) endpoint_detail(pbx, id, std::string(a.get("Endpoint")), out);
   else if (iequals(name, "PJSIPShowContacts")) contacts_list(pbx, id, out);
   else if (iequals(name, "ExtensionStateList")) hints_list(pbx, id, out);
   else if (iequals(name, "DeviceStateList")) devices_list(pbx, id, out);

@@ -32,7 +32,7 @@ const char* state_desc(int s) {
 }  // namespace
 
 Pbx::Pbx(Scheduler& sched, const SimOptions& opt, Sink sink)
-    : sched_(sched), opt_(opt), sink_(std::move(sink)), rng_(opt.seed) {
+    : sched_(sched), opt_(opt), sink_(std::move(sink)), rng_(opt.seed), qos_rng_(opt.seed ^ 0x9e3779b97f4a7c15ULL) {
   boot_epoch_ = sched_.epoch();
   int n = std::max(1, opt_.extensions);
   int webrtc = n >= 4 ? 2 : 0;

@@ -39,6 +39,9 @@ struct Channel {
   uint64_t rtcp_timer = 0;
   uint32_t ssrc = 0;
   uint64_t packets = 0;
+  Impairment impairment;        // decided at the first RTCP report (media.cpp)
+  bool impairment_set = false;
+  int64_t lost_rx = 0, lost_tx = 0;  // cumulative lost packets reported per direction
   std::string rec_path;
 };
 
@@ -243,6 +246,9 @@ class Pbx {
   SimOptions opt_;
   Sink sink_;
   std::mt19937_64 rng_;
+  std::mt19937_64 qos_rng_;  // impairment draws only, so call traffic is the same as without
+  std::map<uint64_t, Impairment> call_impairment_;  // by Call id; capped (media.cpp)
+  const Impairment& impairment_for(Channel& c);
   double boot_epoch_;
   uint64_t chan_seq_ = 0, uid_seq_ = 0, call_seq_ = 0, bridge_seq_ = 0;
   uint64_t calls_started_ = 0, calls_completed_ = 0;

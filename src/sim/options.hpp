@@ -2,9 +2,18 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace opdesk::sim {
+
+// Call quality injected into the RTCP reports of an answered call (issue #10), both directions.
+struct Impairment {
+  double loss_pct = 0;   // share of packets lost per report interval
+  double jitter_ms = 0;  // interarrival jitter (reported in 8 kHz timestamp units)
+  double rtt_ms = 0;     // round trip (RTCPReceived RTT)
+  bool any() const { return loss_pct > 0 || jitter_ms > 0 || rtt_ms > 0; }
+};
 
 struct SimOptions {
   std::string listen_host = "127.0.0.1";
@@ -25,6 +34,15 @@ struct SimOptions {
   size_t max_clients = 256;
   size_t remembered_actions = 512;     // received_actions() keeps this many frames
   bool register_all = true;            // endpoints start registered (false: as trace 02)
+  // RTCP of answered calls: this share of calls (own random stream, same seed → same calls)
+  // gets the fair / poor impairment; a call with an extension listed in qos_by_extension
+  // gets that one instead. qos_noise: unimpaired calls show a lossy report now and then.
+  double qos_fair_share = 0.1;
+  double qos_poor_share = 0.05;
+  Impairment qos_fair{2.5, 30, 150};
+  Impairment qos_poor{8, 70, 420};
+  std::map<std::string, Impairment> qos_by_extension;
+  bool qos_noise = true;
 };
 
 struct Stats {

@@ -265,7 +265,10 @@ SqlText build_count(const CdrColumns& c, const CdrQuery& q) {
   Builder b;
   auto w = filters(b, c, q);
   if (!q.raw) w.push_back(anchor_pred(c));
-  return {"SELECT COUNT(*) FROM " + c.table + " c WHERE " + join_and(w), b.take()};
+  // Counts at most kCdrCountCap + 1 matches (the caller reports "more than the cap").
+  return {"SELECT COUNT(*) FROM (SELECT 1 AS one FROM " + c.table + " c WHERE " + join_and(w) +
+              " LIMIT " + std::to_string(kCdrCountCap + 1) + ") capped",
+          b.take()};
 }
 
 SqlText build_legs(const CdrColumns& c, const std::vector<std::string>& linkedids) {

@@ -244,6 +244,14 @@ bool CdrStore::set_qos(const std::string& uniqueid, const std::string& json) {
   });
 }
 
+// A count of kCdrCountCap + 1 means "more than the cap" (see build_count).
+static void cap_total(CdrPage& page) {
+  if (page.total > kCdrCountCap) {
+    page.total = kCdrCountCap;
+    page.total_exact = false;
+  }
+}
+
 CdrPage CdrStore::query(const CdrQuery& q) {
   if (!q.raw) return grouped_page(q, -1);
   return db_.with_session([&](soci::session& s) {
@@ -256,6 +264,7 @@ CdrPage CdrStore::query(const CdrQuery& q) {
     }
     page.total = q.cursor && q.cursor->total >= 0 ? q.cursor->total : count(s, build_count(cols_, q));
     if (page.next) page.next->total = page.total;
+    cap_total(page);
     return page;
   });
 }
@@ -287,6 +296,7 @@ CdrPage CdrStore::grouped_page(const CdrQuery& q, long long offset) {
     page.total = q.cursor && q.cursor->total >= 0 ? q.cursor->total
                                                                 : count(s, build_count(cols_, q));
     if (page.next) page.next->total = page.total;
+    cap_total(page);
     return page;
   });
 }

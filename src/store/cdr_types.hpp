@@ -85,6 +85,11 @@ struct CdrPage {
   std::vector<CdrRecord> rows;    // raw mode
   std::optional<CdrCursor> next;  // set when more may follow
   int64_t total = 0;              // calls (or rows) matching the filters, ignoring the cursor
+  bool total_exact = true;        // false: more than kCdrCountCap match, `total` is the cap
 };
+
+// Counting every match of a large table costs seconds (the anchor test runs per row), so the
+// count stops after this many: the pager then shows "10,000+" and keyset paging goes on.
+inline constexpr int64_t kCdrCountCap = 10000;
 
 }  // namespace opdesk::store

@@ -171,12 +171,15 @@ CrmDeliveryPage CrmOutbox::query(const CrmDeliveryQuery& q) {
     int lim = std::clamp(q.limit, 1, 200) + 1;
     std::string like = "%" + q.search + "%";
     std::string status = q.status;
+    std::string call = q.linkedid;
     soci::rowset<soci::row> rs =
         (sql.prepare << "SELECT " << kCols << " FROM crm_deliveries WHERE id < :c "
-                     << "AND (:s1 = '' OR status = :s2) AND (:q1 = '%%' OR linkedid LIKE :q2 "
+                     << "AND (:s1 = '' OR status = :s2) AND (:l1 = '' OR linkedid = :l2) "
+                     << "AND (:q1 = '%%' OR linkedid LIKE :q2 "
                      << "OR idem_key LIKE :q3 OR last_error LIKE :q4 OR body LIKE :q5) "
                      << "ORDER BY id DESC LIMIT :lim",
-         soci::use(cursor), soci::use(status), soci::use(status), soci::use(like), soci::use(like),
+         soci::use(cursor), soci::use(status), soci::use(status), soci::use(call), soci::use(call),
+         soci::use(like), soci::use(like),
          soci::use(like), soci::use(like), soci::use(like), soci::use(lim));
     CrmDeliveryPage page;
     for (const auto& r : rs) page.items.push_back(read_delivery(r));

@@ -45,6 +45,7 @@ struct CrmAttempt {
 struct CrmDeliveryQuery {
   std::string status;  // empty: any
   std::string search;  // substring of linkedid, idem key, error or body
+  std::string linkedid;  // exact call id (empty: any)
   int64_t cursor = 0;  // ids below this (0: newest)
   int limit = 50;      // 1..200
 };

@@ -16,12 +16,12 @@ ADMIN_PW = "admin-test-pass-1"
 
 
 class Server:
-    def __init__(self, *extra, env=None):
+    def __init__(self, *extra, env=None, speed="20", seed="7"):
         self.dir = tempfile.mkdtemp(prefix="opdesk-api-")
         e = dict(os.environ, OPDESK_ADMIN_PASSWORD=ADMIN_PW)
         e.update(env or {})
         self.proc = subprocess.Popen([BIN, "serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir", self.dir,
-                                      "--sim-speed", "20", "--sim-seed", "7", *extra],
+                                      "--sim-speed", speed, "--sim-seed", seed, *extra],
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=e, text=True)
         deadline = time.time() + 60
         self.port, self.scheme = None, "http"
@@ -100,10 +100,17 @@ class WS:
         self.close_code = None
 
     def send(self, obj):
-        data = json.dumps(obj).encode()
+        self.send_text(json.dumps(obj).encode())
+
+    def send_text(self, data):
         mask = os.urandom(4)
         n = len(data)
-        hdr = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + struct.pack("!H", n))
+        if n < 126:
+            hdr = bytes([0x81, 0x80 | n])
+        elif n < 65536:
+            hdr = bytes([0x81, 0x80 | 126]) + struct.pack("!H", n)
+        else:
+            hdr = bytes([0x81, 0x80 | 127]) + struct.pack("!Q", n)
         self.sock.sendall(hdr + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
 
     def _need(self, n):
@@ -348,8 +355,10 @@ class ApiTest(unittest.TestCase):
                 if ch["kind"] == "call" and ch["op"] == "upsert":
                     exts = {p.get("extension") for p in ch["data"]["parties"]}
                     self.assertTrue(exts & {"1001", "1002", "1003", "1010"} or ch["data"].get("queue") == "support", ch)
-        for other in ("\"extension\": \"1005\"", "\"extension\": \"1006\""):
-            self.assertNotIn(other, raw.replace('":"', '": "'))
+        # No extension entity outside the scope in the bytes (an entity's keys are sorted, so
+        # "extension" is followed by "group"); calls that touch the scope may name other parties.
+        for other in ("1005", "1006"):
+            self.assertNotIn(f'"extension": "{other}", "group"', raw.replace('":"', '": "').replace('","', '", "'))
         ws.close()
 
     def test_resume_replays_missed_deltas_or_sends_a_snapshot(self):
@@ -418,6 +427,377 @@ class ApiTest(unittest.TestCase):
         ext = [e for e in self.s.req("GET", "/api/state", token=self.agent)[1]["extensions"] if e["extension"] == "1004"][0]
         self.assertTrue(ext["dnd"])
         self.s.req("POST", "/api/extensions/1004/dnd", {"enabled": False}, self.agent)
+
+    # ---- #6: the rest of the live API over the real binary -----------------------------------
+
+    def ws_login(self, token, path="/ws"):
+        ws = WS(self.s.port, path=path)
+        ws.send({"type": "auth", "token": token})
+        self.assertEqual(ws.recv()["type"], "auth_ok")
+        return ws
+
+    def test_websocket_v1_mode_speaks_the_upstream_shapes(self):
+        ws = WS(self.s.port, path=f"/ws?protocol=v1&token={self.sup}")
+        init = ws.until(lambda m: m["type"] != "auth_ok")
+        self.assertEqual(init["type"], "initial_state")
+        self.assertIsInstance(init["data"]["extensions"], dict)
+        self.assertTrue(set(init["data"]["extensions"]) <= {"1001", "1002", "1003", "1010"}, init["data"]["extensions"].keys())
+        for key in ("active_calls", "queues", "queue_members", "queue_entries", "stats"):
+            self.assertIn(key, init["data"])
+        self.assertRegex(init["timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        ws.send({"action": "get_state"})
+        self.assertEqual(ws.until(lambda m: m["type"] == "state_update")["type"], "state_update")
+        ws.send({"action": "barge", "supervisor": "1010", "target": "1001"})
+        r = ws.until(lambda m: m["type"] == "action_result")
+        self.assertEqual((r["action"], r["success"]), ("barge", False))
+        self.assertIn("message", r)
+        ws.send({"action": "no_such_thing"})
+        e = ws.until(lambda m: m["type"] == "error")
+        self.assertEqual(set(e), {"type", "message"})
+        ws.close()
+
+    def test_websocket_upstream_token_first_message_with_v1_hello(self):
+        ws = WS(self.s.port)
+        ws.send({"token": self.agent, "protocol": "v1"})
+        m = ws.until(lambda m: m["type"] != "auth_ok")
+        self.assertEqual(m["type"], "initial_state")
+        self.assertEqual(set(m["data"]["extensions"]), {"1004"})
+        ws.close()
+
+    def test_websocket_message_over_64_kib_is_closed_with_1009(self):
+        ws = self.ws_login(self.admin)
+        ws.send_text(json.dumps({"type": "ping", "pad": "x" * 70000}).encode())
+        with self.assertRaises(EOFError):
+            ws.until(lambda m: False, 10)
+        self.assertEqual(ws.close_code, 1009)
+
+    def test_websocket_actions_are_rate_limited_per_connection(self):
+        ws = self.ws_login(self.admin)
+        for i in range(1, 31):
+            ws.send({"type": "action", "id": i, "action": "hangup", "target": "1999"})
+        results = {}
+        while len(results) < 30:
+            m = ws.recv()
+            if m["type"] == "action_result":
+                results[m["id"]] = m
+        codes = [r["error"]["code"] for r in results.values()]
+        self.assertGreaterEqual(codes.count("request.rate_limited"), 5)
+        self.assertIn("pbx.target.not_found", codes)
+        ws.send({"type": "action", "id": 3, "action": "hangup", "target": "1999"})
+        self.assertEqual(ws.until(lambda m: m["type"] == "action_result")["error"]["code"], "request.id.reuse")
+        ws.close()
+        # A second connection has its own budget.
+        ws = self.ws_login(self.admin)
+        ws.send({"type": "action", "id": 1, "action": "hangup", "target": "1999"})
+        self.assertEqual(ws.until(lambda m: m["type"] == "action_result")["error"]["code"], "pbx.target.not_found")
+        ws.close()
+
+    def test_open_socket_is_rescoped_then_closed_when_the_admin_edits_the_user(self):
+        st, u, _, _ = self.s.req("POST", "/api/settings/users", {
+            "username": "rescoped", "password": "rescoped-pw-1", "role": "supervisor", "extension": "1012",
+            "allowed_extensions": ["1001"], "monitor_modes": ["listen"]}, self.admin)
+        self.assertEqual(st, 201, u)
+        ws = self.ws_login(self.s.login("rescoped", "rescoped-pw-1"))
+        snap = ws.until(lambda m: m["type"] == "snapshot")
+        self.assertEqual({e["extension"] for e in snap["state"]["extensions"]}, {"1001", "1012"})
+        st, _, _, _ = self.s.req("PUT", f"/api/settings/users/{u['id']}", {"allowed_extensions": ["1002"]}, self.admin)
+        self.assertEqual(st, 200)
+        ws.until(lambda m: m["type"] == "user")
+        snap = ws.until(lambda m: m["type"] == "snapshot")
+        self.assertEqual({e["extension"] for e in snap["state"]["extensions"]}, {"1002", "1012"})
+        st, _, _, _ = self.s.req("PUT", f"/api/settings/users/{u['id']}", {"role": "admin"}, self.admin)
+        snap = ws.until(lambda m: m["type"] == "snapshot")
+        self.assertGreaterEqual(len(snap["state"]["extensions"]), 20)
+        self.s.req("PUT", f"/api/settings/users/{u['id']}", {"active": False}, self.admin)
+        with self.assertRaises(EOFError):
+            ws.until(lambda m: False, 10)
+        self.assertEqual(ws.close_code, 4001)
+
+    def test_refusals_carry_their_status_and_code(self):
+        cases = [  # (token, action, body, status, code)
+            (self.agent, "listen", {"target": "1004"}, 403, "access.monitor_mode.forbidden"),
+            (self.sup, "whisper", {"target": "1001"}, 403, "access.monitor_mode.forbidden"),
+            (self.sup, "hangup", {"target": "1005"}, 403, "access.scope.forbidden"),
+            (self.sup, "listen", {"target": "1001", "supervisor": "1002"}, 403, None),
+            (self.admin, "hangup", {"target": "1999"}, 404, "pbx.target.not_found"),
+            (self.admin, "queue_add", {"queue": "nosuchqueue", "extension": "1001"}, 404, "pbx.queue.not_found"),
+            (self.admin, "originate", {"from": "1001", "number": "1002\nAction: Command"}, 400, None),
+            (self.admin, "queue_pause", {"queue": "support", "extension": "1001", "reason": "a\rb"}, 400, "request.field.invalid"),
+            (self.agent, "queue_pause", {"queue": "support", "extension": "1005"}, 403, None),
+        ]
+        for tok, action, body, status, code in cases:
+            st, js, _, _ = self.s.req("POST", f"/api/actions/{action}", body, tok)
+            self.assertEqual(st, status, (action, body, js))
+            if code:
+                self.assertEqual(js["error"]["code"], code, (action, body))
+
+    def test_audit_log_filters_and_pages(self):
+        for _ in range(3):
+            self.s.req("POST", "/api/actions/hangup", {"target": "1998"}, self.admin)
+        st, page1, _, _ = self.s.req("GET", "/api/audit?action=action.hangup&user=admin&limit=2", token=self.admin)
+        self.assertEqual(st, 200)
+        self.assertEqual(len(page1["items"]), 2)
+        self.assertTrue(all(i["action"] == "action.hangup" and i["user"] == "admin" for i in page1["items"]))
+        self.assertTrue(page1["next_cursor"])
+        st, page2, _, _ = self.s.req("GET", f"/api/audit?action=action.hangup&user=admin&limit=2&cursor={page1['next_cursor']}", token=self.admin)
+        self.assertEqual(st, 200)
+        self.assertTrue(page2["items"])
+        self.assertFalse({i["id"] for i in page1["items"]} & {i["id"] for i in page2["items"]})
+        self.assertGreater(page1["items"][-1]["id"], page2["items"][0]["id"])
+        st, js, _, _ = self.s.req("GET", "/api/audit?limit=0", token=self.admin)
+        self.assertEqual((st, js["error"]["field"]), (400, "limit"))
+
+    def test_api_key_scopes_and_expiry(self):
+        def key(scopes, **extra):
+            st, k, _, _ = self.s.req("POST", "/api/settings/api-keys", {"name": "k" + "-".join(scopes), "scopes": scopes, **extra}, self.admin)
+            self.assertEqual(st, 201, k)
+            return {"X-API-Key": k["key"]}
+        cdr, write = key(["cdr:read"]), key(["calls:read", "calls:write"])
+        self.assertEqual(self.s.req("GET", "/api/call-log", headers=cdr)[0], 200)
+        self.assertEqual(self.s.req("GET", "/api/state", headers=cdr)[0], 403)
+        self.assertEqual(self.s.req("GET", "/api/calls", headers=cdr)[0], 403)
+        self.assertEqual(self.s.req("GET", "/api/call-log", headers=write)[0], 403)
+        st, js, _, _ = self.s.req("POST", "/api/actions/hangup", {"target": "1999"}, headers=write)
+        self.assertEqual((st, js["error"]["code"]), (404, "pbx.target.not_found"))  # past the scope check
+        soon = key(["calls:read"], expires_at=int(time.time() * 1000) + 1500)
+        self.assertEqual(self.s.req("GET", "/api/state", headers=soon)[0], 200)
+        time.sleep(2)
+        st, js, _, _ = self.s.req("GET", "/api/state", headers=soon)
+        self.assertEqual(st, 401, js)
+        self.assertEqual(self.s.req("GET", "/api/state", headers={"X-API-Key": "opd_" + "0" * 40})[0], 401)
+
+    def test_openapi_lists_exactly_the_routes_the_router_serves(self):
+        st, doc, _, _ = self.s.req("GET", "/api/openapi.json")
+        self.assertEqual(st, 200)
+        paths = doc["paths"]
+
+        def matches(pattern, concrete):
+            ps, cs = pattern.strip("/").split("/"), concrete.strip("/").split("/")
+            if ps and ps[-1].endswith("*}"):
+                return len(cs) >= len(ps) and all(p == c or p.startswith("{") for p, c in zip(ps[:-1], cs))
+            return len(ps) == len(cs) and all(p == c or p.startswith("{") for p, c in zip(ps, cs))
+
+        for pattern, ops in paths.items():
+            concrete = re.sub(r"\{[^}]+\}", "zz9", pattern)
+            # TRACE is no route's method: the router answers 405 with every method it has here.
+            st, js, h, _ = self.s.req("TRACE", concrete, token=self.admin)
+            self.assertEqual(st, 405, (pattern, js))
+            served = {m.strip().lower() for m in h["allow"].split(",")}
+            documented = {m for p, o in paths.items() if matches(p, concrete) for m in o}
+            self.assertEqual(served, documented, pattern)
+            for m, op in ops.items():
+                self.assertTrue(op["summary"], (m, pattern))
+                self.assertIn("responses", op)
+
+
+class CallActionsTest(unittest.TestCase):
+    """Every call action end to end: its own server at real speed (simulated calls last 15-120 s),
+    calls placed by the test with click-to-call, then each action and the state change the
+    simulator's resulting AMI events make in /api/state."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = Server(speed="1", seed="11")
+        cls.admin = cls.s.login("admin", ADMIN_PW)
+        everyone = [str(e) for e in range(1001, 1019)]
+        st, u, _, _ = cls.s.req("POST", "/api/settings/users", {
+            "username": "boss", "password": "boss-pass-123", "role": "supervisor", "extension": "1016",
+            "allowed_extensions": everyone, "allowed_queues": ["support", "sales"],
+            "monitor_modes": ["listen", "whisper", "barge"]}, cls.admin)
+        assert st == 201, u
+        cls.boss = cls.s.login("boss", "boss-pass-123")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.stop()
+
+    def state(self):
+        return self.s.req("GET", "/api/state", token=self.admin)[1]
+
+    def wait(self, pred, what, timeout=45):
+        end = time.time() + timeout
+        while time.time() < end:
+            got = pred(self.state())
+            if got:
+                return got
+            time.sleep(0.3)
+        self.fail("timed out waiting for " + what)
+
+    def act(self, action, body, tok=None, want=200):
+        st, js, _, _ = self.s.req("POST", f"/api/actions/{action}", body, tok or self.admin)
+        self.assertEqual(st, want, (action, body, js))
+        return js
+
+    @staticmethod
+    def call_with(st, *exts, state="up"):
+        for c in st["calls"]:
+            if c["state"] == state and set(exts) <= {p.get("extension") for p in c["parties"]}:
+                return c
+        return None
+
+    def place(self):
+        """Click-to-call between two idle extensions; returns (answered call, from, to). A
+        simulated phone may be busy or not answer: then another idle pair is tried."""
+        for _ in range(4):
+            a = self.idle_extension(avoid=("1016",))
+            b = self.idle_extension(avoid=("1016", a))
+            self.act("originate", {"from": a, "number": b}, want=202)
+            end = time.time() + 30
+            while time.time() < end:
+                call = self.call_with(self.state(), a, b)
+                if call:
+                    return call, a, b
+                time.sleep(0.3)
+        self.fail("no click-to-call was answered")
+
+    def office_call(self, avoid=("1016",)):
+        """An answered two-party call of the simulated office with one of our extensions in it."""
+        def pick(st):
+            for c in st["calls"]:
+                if c["state"] != "up" or len(c["parties"]) != 2:
+                    continue
+                for p in c["parties"]:
+                    e = p.get("extension") or ""
+                    if e.isdigit() and 1001 <= int(e) <= 1018 and e not in avoid:
+                        return c, e
+            return None
+        return self.wait(pick, "an answered office call", 150)
+
+    def idle_extension(self, avoid):
+        st = self.state()
+        busy = {p.get("extension") for c in st["calls"] for p in c["parties"]}
+        for e in st["extensions"]:
+            if e["state"] == "idle" and e["registered"] and e["extension"] not in busy | set(avoid) \
+                    and 1001 <= int(e["extension"]) <= 1018:
+                return e["extension"]
+        self.fail("no idle extension")
+
+    def act_on_office_call(self, action, body_of, tok=None):
+        """Runs `action` on an office call; a call that ends in between (409) is replaced by the next."""
+        for _ in range(4):
+            call, ext = self.office_call()
+            st, js, _, _ = self.s.req("POST", f"/api/actions/{action}", body_of(ext), tok or self.admin)
+            if st != 409:
+                self.assertEqual(st, 200, (action, js))
+                return call, ext
+        self.fail(f"{action}: every office call ended before the action reached it")
+
+    @staticmethod
+    def has_party(st, ext):
+        return any(ext in {p.get("extension") for p in c["parties"]} for c in st["calls"])
+
+    def test_originate_record_and_spy_modes(self):
+        call, a, b = self.place()
+        self.act("record_start", {"target": a})
+        self.wait(lambda st: (c := self.call_with(st, a, b)) and c["recording"], "recording shown on the call")
+        self.act("record_stop", {"target": a})
+        for mode in ("listen", "whisper", "barge"):
+            js = self.act(mode, {"target": a}, self.boss)
+            self.assertEqual(js["data"]["spied_channel"], [p for p in call["parties"] if p["extension"] == a][0]["channel"])
+        spied = self.wait(lambda st: (c := self.call_with(st, a, b)) and c["spied_by"], "spy shown on the call")
+        self.assertEqual(spied[0]["extension"], "1016")
+        st, audit, _, _ = self.s.req("GET", "/api/audit?action=action.barge", token=self.admin)
+        self.assertEqual(audit["items"][0]["result"], "ok")
+
+    def test_hangup_ends_the_call(self):
+        call, _ = self.act_on_office_call("hangup", lambda e: {"target": e})
+        self.wait(lambda st: not any(c["id"] == call["id"] and c["state"] != "ended" for c in st["calls"]), "call ended")
+
+    def test_blind_transfer_sends_the_other_party_to_the_destination(self):
+        dest = self.idle_extension(avoid=("1016",))
+        self.act_on_office_call("transfer", lambda e: {"target": e, "destination": dest})
+        self.wait(lambda st: self.has_party(st, dest), f"the transferred party reaching {dest}")
+
+    def test_attended_transfer_consults_the_destination(self):
+        dest = self.idle_extension(avoid=("1016",))
+        self.act_on_office_call("attended_transfer", lambda e: {"target": e, "destination": dest})
+        self.wait(lambda st: self.has_party(st, dest), f"a consultation call reaching {dest}")
+
+    def test_take_over_brings_the_call_to_my_phone(self):
+        self.act_on_office_call("take_over", lambda e: {"target": e}, self.boss)
+        self.wait(lambda st: self.has_party(st, "1016"), "the call brought to 1016")
+
+    def test_park_puts_the_other_party_in_a_parking_space(self):
+        call, a, b = self.place()
+        self.act("park", {"target": a})
+        self.wait(lambda st: any(p.get("extension") == b or p.get("call_id") == call["id"] for p in st["parked"]),
+                  f"{b} parked")
+
+    def test_pickup_answers_a_ringing_phone_from_mine(self):
+        self.act("originate", {"from": "1015", "number": "1017"}, want=202)
+        self.wait(lambda st: any(e["extension"] == "1015" and e["state"] == "ringing" for e in st["extensions"]),
+                  "1015 ringing", 30)
+        js = self.act("pickup", {"target": "1015"}, self.boss)
+        self.assertIn("channel", json.dumps(js["data"]))
+        st, js, _, _ = self.s.req("POST", "/api/actions/pickup", {"target": "1018"}, self.boss)
+        self.assertEqual((st, js["error"]["code"]), (409, "pbx.target.not_ringing"))
+
+    def test_queue_member_add_pause_penalty_unpause_remove(self):
+        def member(st):
+            q = [q for q in st["queues"] if q["name"] == "sales"][0]
+            return next((m for m in q["members"] if m["interface"] == "PJSIP/1018"), None)
+        if member(self.state()):
+            self.act("queue_remove", {"queue": "sales", "extension": "1018"})
+            self.wait(lambda st: not member(st), "1018 out of sales")
+        self.act("queue_add", {"queue": "sales", "extension": "1018", "penalty": 1})
+        self.assertEqual(self.wait(member, "1018 added")["penalty"], 1)
+        self.act("queue_pause", {"queue": "sales", "extension": "1018", "reason": "lunch"})
+        m = self.wait(lambda st: (m := member(st)) and m["paused"] and m, "1018 paused")
+        self.assertEqual(m["reason"], "lunch")
+        self.act("queue_penalty", {"queue": "sales", "extension": "1018", "penalty": 3})
+        self.wait(lambda st: (m := member(st)) and m["penalty"] == 3, "penalty 3")
+        self.act("queue_unpause", {"queue": "sales", "extension": "1018"})
+        self.wait(lambda st: (m := member(st)) and not m["paused"], "1018 unpaused")
+        self.act("queue_remove", {"queue": "sales", "extension": "1018"})
+        self.wait(lambda st: not member(st), "1018 removed")
+
+    def test_dnd_over_websocket_action(self):
+        ws = WS(self.s.port)
+        ws.send({"type": "auth", "token": self.admin})
+        ws.until(lambda m: m["type"] == "snapshot")
+        ws.send({"type": "action", "id": 1, "action": "dnd", "extension": "1017", "enabled": True})
+        seen = {"result": None, "delta": False}
+
+        def both(m):  # the delta may arrive before or after the result
+            if m["type"] == "action_result":
+                seen["result"] = m
+            if any(c["kind"] == "extension" and c["id"] == "1017" and c["data"]["dnd"] for c in m.get("changes", [])):
+                seen["delta"] = True
+            return seen["result"] and seen["delta"]
+        ws.until(both)
+        self.assertTrue(seen["result"]["ok"])
+        ws.send({"type": "action", "id": 2, "action": "dnd", "extension": "1017", "enabled": False})
+        self.assertTrue(ws.until(lambda m: m["type"] == "action_result")["ok"])
+        ws.close()
+
+
+class AmiDownTest(unittest.TestCase):
+    def test_actions_answer_503_unavailable_when_asterisk_is_unreachable(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            dead_port = probe.getsockname()[1]  # closed again before the server connects
+        d = tempfile.mkdtemp(prefix="opdesk-api-")
+        env = dict(os.environ, OPDESK_ADMIN_PASSWORD=ADMIN_PW, AMI_HOST="127.0.0.1", AMI_PORT=str(dead_port),
+                   AMI_USERNAME="nobody", AMI_SECRET="nothing-here")
+        proc = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:0", "--data-dir", d], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, env=env, text=True)
+        try:
+            port = None
+            end = time.time() + 60
+            while time.time() < end and not port:
+                m = re.search(r"listening on https?://[\d.]+:(\d+)", proc.stdout.readline())
+                port = m and int(m.group(1))
+            self.assertTrue(port, "server did not start")
+            s = Server.__new__(Server)
+            s.port, s.scheme, s.proc = port, "http", proc
+            tok = s.login("admin", ADMIN_PW)
+            st, js, _, _ = s.req("POST", "/api/actions/hangup", {"target": "1001"}, tok)
+            self.assertEqual((st, js["error"]["code"]), (503, "pbx.ami.unavailable"))
+            st, js, _, _ = s.req("GET", "/health")
+            self.assertFalse(js["ami_connected"])
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
 
 
 class RateLimitTest(unittest.TestCase):

@@ -2,18 +2,26 @@
 //
 // Invariants: request heads are capped at 64 KiB and bodies at 4 MiB; writes use MSG_NOSIGNAL
 // so a client that gave up (timeout tests) never kills the test with SIGPIPE; SO_REUSEADDR
-// lets a restart take the same port at once.
+// lets a restart take the same port at once. With TLS every accepted socket gets a 5 s
+// receive timeout so a client that never finishes its handshake cannot stall the receiver.
 #include "http_receiver.hpp"
 
 #include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <stdexcept>
 
 namespace opdesk::test {
@@ -26,7 +34,23 @@ std::string ReceivedRequest::header(const std::string& name) const {
 }
 
 HttpReceiver::HttpReceiver() = default;
-HttpReceiver::~HttpReceiver() { stop(); }
+HttpReceiver::~HttpReceiver() {
+  stop();
+  if (tls_ctx_) SSL_CTX_free(static_cast<SSL_CTX*>(tls_ctx_));
+}
+
+uint16_t HttpReceiver::start_tls(const std::string& cert_file, const std::string& key_file, uint16_t port) {
+  if (!tls_ctx_) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx || SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+      if (ctx) SSL_CTX_free(ctx);
+      throw std::runtime_error("HttpReceiver: cannot load the TLS certificate");
+    }
+    tls_ctx_ = ctx;
+  }
+  return start(port);
+}
 
 uint16_t HttpReceiver::start(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -58,7 +82,7 @@ void HttpReceiver::stop() {
 }
 
 std::string HttpReceiver::url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(port_) + path;
+  return std::string(tls_ctx_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + path;
 }
 
 void HttpReceiver::set_default(Reply r) {
@@ -122,21 +146,55 @@ void HttpReceiver::serve(int listen_fd) {
     if (::poll(&p, 1, 20) <= 0) continue;
     int fd = ::accept(listen_fd, nullptr, nullptr);
     if (fd < 0) continue;
-    handle(fd);
+    SSL* ssl = nullptr;
+    if (tls_ctx_) {
+      timeval tv{5, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      ssl = SSL_new(static_cast<SSL_CTX*>(tls_ctx_));
+      SSL_set_fd(ssl, fd);
+      if (SSL_accept(ssl) != 1) {  // e.g. the client refused our certificate: nothing recorded
+        SSL_free(ssl);
+        ::close(fd);
+        continue;
+      }
+    }
+    handle(fd, ssl);
+    if (ssl) {
+      SSL_shutdown(ssl);
+      SSL_free(ssl);
+    }
     ::close(fd);
   }
 }
 
 namespace {
 
-bool read_more(int fd, std::string& buf) {
+bool read_more(int fd, SSL* ssl, std::string& buf) {
+  char tmp[8192];
+  if (ssl) {
+    if (SSL_pending(ssl) == 0) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 5000) <= 0) return false;
+    }
+    int n = SSL_read(ssl, tmp, sizeof tmp);
+    if (n <= 0) return false;
+    buf.append(tmp, static_cast<size_t>(n));
+    return true;
+  }
   pollfd p{fd, POLLIN, 0};
   if (::poll(&p, 1, 5000) <= 0) return false;
-  char tmp[8192];
   ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
   if (n <= 0) return false;
   buf.append(tmp, static_cast<size_t>(n));
   return true;
+}
+
+void write_all(int fd, SSL* ssl, const std::string& out) {
+  if (ssl) {
+    SSL_write(ssl, out.data(), static_cast<int>(out.size()));
+    return;
+  }
+  ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
 }
 
 std::string status_text(int s) {
@@ -145,6 +203,7 @@ std::string status_text(int s) {
     case 201: return "Created";
     case 401: return "Unauthorized";
     case 404: return "Not Found";
+    case 422: return "Unprocessable Entity";
     case 429: return "Too Many Requests";
     case 503: return "Service Unavailable";
     default: return "Status";
@@ -153,11 +212,12 @@ std::string status_text(int s) {
 
 }  // namespace
 
-void HttpReceiver::handle(int fd) {
+void HttpReceiver::handle(int fd, void* tls) {
+  SSL* ssl = static_cast<SSL*>(tls);
   std::string buf;
   size_t head_end;
   while ((head_end = buf.find("\r\n\r\n")) == std::string::npos) {
-    if (buf.size() > 64 * 1024 || !read_more(fd, buf)) return;
+    if (buf.size() > 64 * 1024 || !read_more(fd, ssl, buf)) return;
   }
   ReceivedRequest req;
   std::string head = buf.substr(0, head_end);
@@ -183,7 +243,7 @@ void HttpReceiver::handle(int fd) {
     pos = e + 2;
   }
   while (buf.size() - head_end - 4 < content_length) {
-    if (!read_more(fd, buf)) return;
+    if (!read_more(fd, ssl, buf)) return;
   }
   req.body = buf.substr(head_end + 4, content_length);
   Reply r = answer(req);
@@ -195,13 +255,20 @@ void HttpReceiver::handle(int fd) {
   for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
   out += "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
          std::to_string(r.body.size()) + "\r\n\r\n" + r.body;
-  ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+  write_all(fd, ssl, out);
 }
 
 Reply HttpReceiver::answer(const ReceivedRequest& req) {
   std::lock_guard lock(mu_);
   requests_.push_back(req);
+  size_t index = requests_.size() - 1;
   cv_.notify_all();
+  Reply r = answer_locked(req);
+  requests_[index].reply_status = r.status;
+  return r;
+}
+
+Reply HttpReceiver::answer_locked(const ReceivedRequest& req) {
   std::string path = req.target.substr(0, req.target.find('?'));
   if (!token_path_.empty() && path == token_path_) {
     bool ok = req.body.find("grant_type=client_credentials") != std::string::npos &&
@@ -222,6 +289,45 @@ Reply HttpReceiver::answer(const ReceivedRequest& req) {
     return r;
   }
   return default_;
+}
+
+}  // namespace opdesk::test
+
+namespace opdesk::test {
+
+TestCert make_test_cert(const std::string& dir) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+  X509_set_pubkey(x, key);
+  X509_NAME* name = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("opdesk test receiver"), -1, -1, 0);
+  X509_set_issuer_name(x, name);
+  X509V3_CTX v3;
+  X509V3_set_ctx_nodb(&v3);
+  X509V3_set_ctx(&v3, x, x, nullptr, nullptr, 0);
+  const char* exts[][2] = {{"basicConstraints", "critical,CA:TRUE"},
+                           {"keyUsage", "critical,digitalSignature,keyCertSign"},
+                           {"subjectAltName", "IP:127.0.0.1,DNS:localhost"}};
+  for (auto& e : exts) {
+    X509_EXTENSION* ext = X509V3_EXT_conf(nullptr, &v3, e[0], e[1]);
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  X509_sign(x, key, EVP_sha256());
+  TestCert out{dir + "/receiver-cert.pem", dir + "/receiver-key.pem"};
+  FILE* f = std::fopen(out.cert_file.c_str(), "w");
+  PEM_write_X509(f, x);
+  std::fclose(f);
+  f = std::fopen(out.key_file.c_str(), "w");
+  PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
+  std::fclose(f);
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return out;
 }
 
 }  // namespace opdesk::test

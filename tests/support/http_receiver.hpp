@@ -4,7 +4,8 @@
 // records every request (method, target, lower-case headers, body), answers from a script of
 // replies (status, headers such as Retry-After, body, delay) or else the default reply, can be
 // stopped and started again on the same port, and can act as an OAuth2 client-credentials
-// token endpoint that also enforces the Bearer token on every other path.
+// token endpoint that also enforces the Bearer token on every other path. start_tls() serves
+// HTTPS instead (OpenSSL, a certificate the test made with make_test_cert()).
 #pragma once
 
 #include <atomic>
@@ -24,6 +25,7 @@ namespace opdesk::test {
 
 struct ReceivedRequest {
   std::string method, target, body;
+  int reply_status = 0;  // what the receiver answered
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string header(const std::string& lower_name) const;
 };
@@ -44,6 +46,8 @@ class HttpReceiver {
 
   // Listens on `port` (0: a free one); returns the port. Throws on failure.
   uint16_t start(uint16_t port = 0);
+  // The same over TLS with the PEM certificate chain and key files; url() then says https.
+  uint16_t start_tls(const std::string& cert_file, const std::string& key_file, uint16_t port = 0);
   void stop();  // closes the socket; recorded requests are kept
   bool running() const { return running_; }
   uint16_t port() const { return port_; }
@@ -70,8 +74,9 @@ class HttpReceiver {
 
  private:
   void serve(int listen_fd);
-  void handle(int fd);
+  void handle(int fd, void* ssl);
   Reply answer(const ReceivedRequest& req);
+  Reply answer_locked(const ReceivedRequest& req);
 
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
@@ -85,7 +90,19 @@ class HttpReceiver {
   std::atomic<bool> running_{false};
   uint16_t port_ = 0;
   int listen_fd_ = -1;
+  void* tls_ctx_ = nullptr;  // SSL_CTX* when serving HTTPS
   std::thread thread_;
 };
+
+}  // namespace opdesk::test
+
+namespace opdesk::test {
+
+// A throwaway self-signed certificate (EC P-256, CA:TRUE so it can be its own trust anchor)
+// for 127.0.0.1 and localhost, written as PEM files into `dir`.
+struct TestCert {
+  std::string cert_file, key_file;
+};
+TestCert make_test_cert(const std::string& dir);
 
 }  // namespace opdesk::test

@@ -10,6 +10,8 @@ import { Admin } from './ui/Admin'
 import { session, startLive, useSession } from './ui/session'
 import { startNotifier } from './ui/notify'
 import { useLive } from './live/store'
+import { Softphone } from './softphone'
+import { DialogHost } from './ui/Dialog'
 
 function Toasts() {
   const toasts = useSession((s) => s.toasts)
@@ -38,13 +40,15 @@ export function App() {
   return (
     <div className="app">
       <Header view={view} setView={setView} />
+      <Softphone />
       <ReconnectBanner />
-      <main>
+      <main id="main" tabIndex={-1}>
         {view === 'live' && <Live />}
         {view === 'calllog' && <CallLog />}
         {view === 'admin' && role === 'admin' && <Admin />}
       </main>
       <Toasts />
+      <DialogHost />
     </div>
   )
 }

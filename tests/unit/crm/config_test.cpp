@@ -149,3 +149,22 @@ TEST(CrmLookup, NameTemplatesAndNumberFormats) {
   EXPECT_EQ(format_number("+49301234", "zeros"), "0049301234");
   EXPECT_EQ(phone_key("(030) 12-34"), "0301234");
 }
+
+TEST(CrmConfig, RetentionPrivateAddressAndRecordingKeysAreReadAndBlockPrivateWins) {
+  CrmConfig c = from_settings({{"WEBHOOK_LOG_RETENTION_DAYS", "9"}, {"CRM_ALLOW_PRIVATE", "true"},
+                               {"CRM_RECORDING_BASE_URL", "https://panel.example.com"},
+                               {"CRM_RECORDING_TTL_HOURS", "12"}});
+  EXPECT_EQ(c.retention_days, 9);
+  EXPECT_TRUE(c.allow_private);
+  EXPECT_EQ(c.recording_ttl_hours, 12);
+  EXPECT_EQ(to_json(c)["recording_base_url"], "https://panel.example.com");
+  EXPECT_EQ(from_settings({{"CRM_LOG_RETENTION_DAYS", "3"}, {"WEBHOOK_LOG_RETENTION_DAYS", "9"}}).retention_days, 3);
+  EXPECT_FALSE(from_settings({{"CRM_ALLOW_PRIVATE", "true"}, {"CRM_BLOCK_PRIVATE", "true"}}).allow_private);
+  EXPECT_EQ(field_of([] { merge_json(CrmConfig{}, {{"retention_days", 99999}}); }), "retention_days");
+  EXPECT_EQ(field_of([] { from_settings({{"CRM_AUTH_TYPE", "digest"}}); }), "auth_type");
+  CrmConfig none = from_settings({{"CRM_AUTH_TYPE", "none"}, {"CRM_ENABLED", "true"},
+                                  {"CRM_SERVER_URL", "https://crm.example.com"}});
+  EXPECT_EQ(none.auth_type, AuthType::kNone);
+  EXPECT_NO_THROW(validate(none));  // no secret needed
+  EXPECT_EQ(field_of([] { auto c = enabled_api_key(); c.api_key = "k\r\nX-Evil: 1"; validate(c); }), "api_key");
+}

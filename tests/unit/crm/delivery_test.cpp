@@ -2,86 +2,23 @@
 // idempotency, retries, permanent failures, OAuth2 refresh, and a restart in the middle.
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
+#include <atomic>
 #include <map>
 #include <set>
 #include <thread>
 
-#include "crm/crm_service.hpp"
 #include "crm/signing.hpp"
-#include "support/http_receiver.hpp"
-#include "store/crm_outbox.hpp"
-#include "store/store.hpp"
+#include "crm_panel.hpp"
 #include "support/temp_dir.hpp"
 
-namespace asio = boost::asio;
 using namespace opdesk;
 using namespace opdesk::crm;
 
 namespace {
 
-struct Panel {  // one "panel run": event loop thread + store + CRM service
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
-  std::unique_ptr<store::Store> store;
-  std::unique_ptr<CrmService> svc;
-  std::thread thread;
-
-  Panel(const std::string& db, CrmConfig cfg) {
-    store::DbConfig dc;
-    dc.sqlite_path = db;
-    store = std::make_unique<store::Store>(dc);
-    CrmServiceOptions o;
-    o.retry = RetryPolicy{10, 40, 1000, 0.5, 50};
-    svc = std::make_unique<CrmService>(io.get_executor(), *store, cfg, o);
-    svc->migrate();
-    svc->start();
-    thread = std::thread([this] { io.run(); });
-  }
-  ~Panel() {
-    svc.reset();
-    guard.reset();
-    thread.join();
-    store.reset();
-  }
-  // The coroutine is created on the loop thread (asio frames belong to the loop's threads).
-  template <class F>
-  auto run(F f) {
-    return asio::co_spawn(io, std::move(f), asio::use_future).get();
-  }
-  bool wait_status(const std::string& status, int64_t n) {
-    for (int i = 0; i < 4000; ++i) {
-      if (svc->outbox().count(status) == n) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return false;
-  }
-};
-
-CrmConfig config_for(const test::HttpReceiver& rx) {
-  CrmConfig c;
-  c.enabled = true;
-  c.server_url = rx.url();
-  c.endpoint_path = "/api/calls";
-  c.api_key = "key-123";
-  c.signing_secret = "sign-secret";
-  c.timeout_s = 1;
-  return c;
-}
-
-CallRecord call(const std::string& id) {
-  CallRecord r;
-  r.linkedid = id;
-  r.caller_number = "+15551234567";
-  r.callee_number = "201";
-  r.start_ms = 1700000000000;
-  r.end_ms = 1700000065000;
-  r.outcome = Outcome::kAnswered;
-  return r;
-}
+using Panel = CrmPanel;
+CrmConfig config_for(const test::HttpReceiver& rx) { return test_config(rx); }
+CallRecord call(const std::string& id) { return test_call(id); }
 
 }  // namespace
 
@@ -203,19 +140,113 @@ TEST(CrmDelivery, EveryCallArrivesInOrderDespite503TimeoutsReceiverDownAndAPanel
   rx.start(port);
   ASSERT_TRUE(p2.wait_status("delivered", 13));
   EXPECT_EQ(p2.svc->outbox().count("pending"), 0);
-  std::map<std::string, std::vector<std::string>> first_seen;  // call → events in arrival order
-  std::set<std::string> keys;
+  // The receiver de-duplicates by Idempotency-Key, as the README tells CRM receivers to: the
+  // first 2xx answer for a key is the one delivery that counts.
+  std::map<std::string, std::vector<std::string>> accepted;  // call → events, in acceptance order
+  std::set<std::string> keys, accepted_keys;
   for (const auto& r : rx.requests()) {
     auto body = nlohmann::json::parse(r.body);
-    auto& seen = first_seen[body["callId"]];
-    std::string ev = body["event"];
-    if (std::find(seen.begin(), seen.end(), ev) == seen.end()) seen.push_back(ev);
-    keys.insert(r.header("idempotency-key"));
+    std::string key = r.header("idempotency-key");
+    EXPECT_EQ(key, idempotency_key(body["callId"].get<std::string>(), body["event"].get<std::string>()));
+    keys.insert(key);
+    if (r.reply_status == 200 && accepted_keys.insert(key).second) {
+      accepted[body["callId"]].push_back(body["event"]);
+    }
   }
   EXPECT_EQ(keys.size(), 13u);
+  EXPECT_EQ(accepted_keys.size(), 13u);  // every (call, event) accepted, none lost
   for (int i = 0; i < 4; ++i) {
-    EXPECT_EQ(first_seen["C" + std::to_string(i)],
+    EXPECT_EQ(accepted["C" + std::to_string(i)],
               (std::vector<std::string>{"ringing", "answered", "ended"}));
   }
-  EXPECT_EQ(first_seen["C4"], std::vector<std::string>{"ended"});
+  EXPECT_EQ(accepted["C4"], std::vector<std::string>{"ended"});
+  EXPECT_GT(rx.request_count(), 13u);  // the faults really caused retries
+}
+
+TEST(CrmDelivery, A429WaitsForRetryAfterOnTheServiceClock) {
+  test::TempDir dir;
+  test::HttpReceiver rx;
+  rx.start();
+  rx.script(test::Reply{429, "slow down", {{"Retry-After", "7"}}, 0});
+  std::atomic<int64_t> clock{1800000000000};
+  CrmServiceOptions o = Panel::fast_options();
+  o.retry.max_ms = 60000;  // Retry-After up to a minute is honoured as given
+  o.now_ms = [&clock] { return clock.load(); };
+  Panel p(dir.file("crm.db"), config_for(rx), o);
+  p.run([&] { return p.svc->enqueue(call("R1"), CallEvent::kEnded); });
+  ASSERT_TRUE(rx.wait_for([](auto& r) { return r.size() == 1; }));
+  store::CrmDelivery row;
+  for (int i = 0; i < 2000; ++i) {  // until the attempt is recorded
+    row = p.svc->outbox().query({}).items.at(0);
+    if (row.attempts == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(row.attempts, 1);
+  EXPECT_EQ(row.status, "pending");
+  EXPECT_EQ(row.response_code, 429);
+  EXPECT_EQ(row.next_at, clock.load() + 7000);  // the receiver's delay, not our 10 ms backoff
+  clock += 6999;
+  p.svc->set_config(config_for(rx));  // wakes the sender: still not due
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(rx.request_count(), 1u);
+  clock += 1;
+  ASSERT_TRUE(p.wait_status("delivered", 1));
+  EXPECT_EQ(rx.request_count(), 2u);
+}
+
+TEST(CrmDelivery, FieldSelectionRenamingOutcomeMapSecondsAndDirectionFilterShapeWhatArrives) {
+  test::TempDir dir;
+  test::HttpReceiver rx;
+  rx.start();
+  CrmConfig c = config_for(rx);
+  c.sync_fields = {"caller", "destination", "call_type", "duration", "talk_time", "call_status"};
+  c.sync_key_map = {{"caller", "from"}, {"destination", "to"}};
+  c.sync_status_map = {{"no_answer", "missed"}};
+  c.sync_duration_format = "seconds";
+  c.sync_dir_internal = false;
+  ASSERT_NO_THROW(validate(c));
+  Panel p(dir.file("crm.db"), c);
+  CallRecord missed = call("P1");
+  missed.outcome = Outcome::kNoAnswer;
+  missed.answer_ms = 0;
+  CallRecord internal = call("P2");
+  internal.direction = Direction::kInternal;
+  EXPECT_FALSE(p.run([&] { return p.svc->enqueue(internal, CallEvent::kEnded); }));
+  EXPECT_TRUE(p.run([&] { return p.svc->enqueue(missed, CallEvent::kEnded); }));
+  ASSERT_TRUE(p.wait_status("delivered", 1));
+  ASSERT_EQ(rx.request_count(), 1u);
+  auto body = nlohmann::json::parse(rx.requests().at(0).body);
+  EXPECT_EQ(body, (nlohmann::json{{"event", "ended"}, {"callId", "P1"}, {"from", "+15551234567"},
+                                  {"to", "201"}, {"callType", "inbound"}, {"durationInSeconds", 65},
+                                  {"talkTimeInSeconds", 0}, {"status", "missed"}}));
+  c.sync_duration_format = "hms";
+  c.sync_dir_internal = true;
+  p.svc->set_config(c);
+  EXPECT_TRUE(p.run([&] { return p.svc->enqueue(internal, CallEvent::kEnded); }));
+  ASSERT_TRUE(p.wait_status("delivered", 2));
+  auto body2 = nlohmann::json::parse(rx.requests().back().body);
+  EXPECT_EQ(body2["duration"], "00:01:05");
+  EXPECT_EQ(body2["callType"], "internal");
+  EXPECT_EQ(body2["status"], "ANSWERED");
+}
+
+TEST(CrmDelivery, RecordingLinksAreSignedAtSendTimeWithTheConfiguredBase) {
+  test::TempDir dir;
+  test::HttpReceiver rx;
+  rx.start();
+  CrmConfig c = config_for(rx);
+  c.recording_base_url = "https://panel.example.com";
+  CrmServiceOptions o = Panel::fast_options();
+  o.sign_recording = [](const std::string& file, const CrmConfig& cfg) {
+    return cfg.recording_base_url + "/api/recordings/" + file + "?sig=abc";
+  };
+  Panel p(dir.file("crm.db"), c, o);
+  CallRecord r = call("REC1");
+  r.recording_file = "2026/11/25/out-201-REC1.wav";
+  p.run([&] { return p.svc->enqueue(r, CallEvent::kEnded); });
+  ASSERT_TRUE(p.wait_status("delivered", 1));
+  auto body = nlohmann::json::parse(rx.requests().at(0).body);
+  EXPECT_EQ(body["recordingUrl"], "https://panel.example.com/api/recordings/2026/11/25/out-201-REC1.wav?sig=abc");
+  auto stored = p.svc->outbox().query({}).items.at(0);
+  EXPECT_EQ(stored.body.find("sig=abc"), std::string::npos);  // the log keeps the file, not a link
 }

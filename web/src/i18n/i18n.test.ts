@@ -39,9 +39,13 @@ describe('translations', () => {
   it('every templated key family used in code exists in English', () => {
     const families: Record<string, string[]> = {
       'state.': ['idle', 'ringing', 'in_call', 'on_hold', 'busy', 'unavailable', 'dnd'],
-      'action.': ['listen', 'whisper', 'barge', 'hangup', 'transfer', 'attended_transfer', 'take_over', 'park', 'pickup', 'originate', 'dnd', 'record'],
+      'action.': ['listen', 'whisper', 'barge', 'hangup', 'transfer', 'attended_transfer', 'take_over', 'park', 'pickup', 'originate', 'dnd', 'record', 'record_start', 'record_stop', 'dnd_on', 'dnd_off'],
       'calls.direction.': ['inbound', 'outbound', 'internal'], 'role.': ['admin', 'supervisor', 'agent'],
-      'outcome.': ['answered', 'missed', 'abandoned', 'busy', 'failed', 'voicemail'],
+      'outcome.': ['answered', 'no_answer', 'busy', 'failed', 'cancelled', 'abandoned'],
+      'calls.state.': ['ringing', 'dialing', 'up', 'held', 'parked', 'conference', 'ended'],
+      'journey.': ['rang', 'answered', 'not_answered', 'held', 'resumed', 'transferred', 'queued', 'abandoned', 'parked', 'conference', 'left_conference', 'spied', 'hung_up'],
+      'member.': ['not_in_use', 'in_use', 'busy', 'unavailable', 'ringing', 'ring_in_use', 'on_hold', 'invalid', 'unknown'],
+      'action.queue_': ['pause', 'unpause', 'add', 'remove', 'penalty'],
     }
     for (const [p, ks] of Object.entries(families)) for (const k of ks) expect(en, p + k).toHaveProperty([p + k])
   })

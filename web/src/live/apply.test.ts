@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { applyDelta, fromSnapshot } from './apply'
+import { applyDelta, applyDeltas, fromSnapshot } from './apply'
 import type { Call, Delta, Extension, Snapshot } from './protocol'
 
 const ext = (n: string, state: Extension['state'] = 'idle'): Extension => ({ extension: n, name: `Ext ${n}`, state, registered: true, dnd: false, calls: [], queues: [], paused: false })
@@ -78,5 +78,27 @@ describe('apply', () => {
       expect(r.resync).toBe(false); s = r.state
     }
     expect(s.calls.size).toBe(10); expect(s.seq).toBe(20)
+  })
+})
+
+describe('applyDeltas', () => {
+  it('applies a burst in order with one copy of each touched map', () => {
+    const s0 = fromSnapshot(snap, 0)
+    const r = applyDeltas(s0, [delta(11, [{ op: 'upsert', kind: 'extension', id: '1001', data: ext('1001', 'ringing') }]),
+      delta(12, [{ op: 'upsert', kind: 'extension', id: '1001', data: ext('1001', 'in_call') }, { op: 'upsert', kind: 'call', id: 'c1', data: call('c1') }]),
+      delta(13, [{ op: 'remove', kind: 'call', id: 'c1' }])], 0)
+    expect(r.resync).toBe(false)
+    expect(r.state.seq).toBe(13)
+    expect(r.state.extensions.get('1001')?.state).toBe('in_call')
+    expect(r.state.calls.size).toBe(0)
+    expect(r.state.extensions.get('1002')).toBe(s0.extensions.get('1002'))
+    expect(s0.extensions.get('1001')?.state).toBe('idle')
+  })
+  it('is all or nothing: a gap in the middle of a burst keeps the old state', () => {
+    const s0 = fromSnapshot(snap, 0)
+    const r = applyDeltas(s0, [delta(11, [{ op: 'remove', kind: 'extension', id: '1001' }]), delta(14, [])], 0)
+    expect(r.resync).toBe(true)
+    expect(r.state).toBe(s0)
+    expect(s0.extensions.has('1001')).toBe(true)
   })
 })

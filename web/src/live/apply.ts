@@ -1,6 +1,7 @@
 /* Pure application of snapshots and deltas to the live state.
  * Invariants: never mutates its input; copies only the maps/entities a delta touches;
- * an epoch change, a seq gap or a remove of an unknown id returns {resync:true} with the old state. */
+ * an epoch change, a seq gap or a remove of an unknown id returns {resync:true} with the old state.
+ * applyDeltas() applies a burst in one pass (the connection batches frames for BATCH_MS). */
 import type { Call, Change, Conference, Delta, Extension, Parked, Pbx, Queue, Snapshot } from './protocol'
 
 export interface LiveState {
@@ -31,28 +32,40 @@ const mapOf: Record<Exclude<Change['kind'], 'pbx'>, MapKey> = {
 }
 
 export function applyDelta(prev: LiveState, d: Delta, now: number): ApplyResult {
-  if (d.epoch !== prev.epoch) return { state: prev, resync: true, reason: 'epoch' }
-  if (d.seq <= prev.seq) return { state: prev, resync: false } // duplicate, already applied
-  // Deltas are filtered per scope, so seq may jump; prev_seq names the last delta this scope
-  // was sent. A gap is a prev_seq newer than what we hold (servers without prev_seq: seq + 1).
-  const prevSeq = d.prev_seq ?? d.seq - 1
-  if (prevSeq > prev.seq) return { state: prev, resync: true, reason: 'gap' }
-  const next: LiveState = { ...prev, seq: d.seq, offset: d.server_time - now }
+  return applyDeltas(prev, [d], now)
+}
+
+/** Applies a run of deltas in order, copying each touched map at most once for the whole run
+ * (a burst of 50 deltas on 5,000 extensions costs one Map copy, not 50). All or nothing: a resync
+ * anywhere returns the old state untouched. */
+export function applyDeltas(prev: LiveState, ds: Delta[], now: number): ApplyResult {
+  let next: LiveState | null = null
   const copied = new Set<MapKey>()
-  for (const c of d.changes ?? []) {
-    if (c.kind === 'pbx') {
-      if (c.op === 'upsert') next.pbx = { ...next.pbx, ...c.data }
-      continue
-    }
-    const key = mapOf[c.kind]
-    if (!key) continue // unknown kinds are additions to the protocol: ignore
-    if (!copied.has(key)) { (next as any)[key] = new Map(prev[key] as Map<string, unknown>); copied.add(key) }
-    const m = next[key] as Map<string, unknown>
-    if (c.op === 'upsert') m.set(c.id, c.data)
-    else if (c.op === 'remove') {
-      if (!m.has(c.id)) return { state: prev, resync: true, reason: `unknown ${c.kind} ${c.id}` }
-      m.delete(c.id)
+  for (const d of ds) {
+    const cur = next ?? prev
+    if (d.epoch !== cur.epoch) return { state: prev, resync: true, reason: 'epoch' }
+    if (d.seq <= cur.seq) continue // duplicate, already applied
+    // Deltas are filtered per scope, so seq may jump; prev_seq names the last delta this scope
+    // was sent. A gap is a prev_seq newer than what we hold (servers without prev_seq: seq + 1).
+    const prevSeq = d.prev_seq ?? d.seq - 1
+    if (prevSeq > cur.seq) return { state: prev, resync: true, reason: 'gap' }
+    next = next ?? { ...prev }
+    next.seq = d.seq; next.offset = d.server_time - now
+    for (const c of d.changes ?? []) {
+      if (c.kind === 'pbx') {
+        if (c.op === 'upsert') next.pbx = { ...next.pbx, ...c.data }
+        continue
+      }
+      const key = mapOf[c.kind]
+      if (!key) continue // unknown kinds are additions to the protocol: ignore
+      if (!copied.has(key)) { (next as unknown as Record<MapKey, Map<string, unknown>>)[key] = new Map(prev[key] as Map<string, unknown>); copied.add(key) }
+      const m = next[key] as Map<string, unknown>
+      if (c.op === 'upsert') m.set(c.id, c.data)
+      else if (c.op === 'remove') {
+        if (!m.has(c.id)) return { state: prev, resync: true, reason: `unknown ${c.kind} ${c.id}` }
+        m.delete(c.id)
+      }
     }
   }
-  return { state: next, resync: false }
+  return { state: next ?? prev, resync: false }
 }

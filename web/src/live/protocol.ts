@@ -1,9 +1,11 @@
 /* Wire types of the OpDesk live protocol (docs/protocol.md). No React here. */
 export type ExtState = 'idle' | 'ringing' | 'in_call' | 'on_hold' | 'busy' | 'unavailable'
-export interface Contact { uri: string; status: string; rtt_ms?: number; user_agent?: string }
+export interface Contact { uri: string; status: string; rtt_ms?: number; user_agent?: string; address?: string }
 export interface Extension {
   extension: string; name: string; tech?: string; state: ExtState; hint?: string; hint_code?: number
   registered: boolean; dnd: boolean; contacts?: Contact[]; calls: string[]; queues: string[]; paused: boolean
+  /** Directory labels (admin/PBX DB): grid group ('' none) and order within it. */
+  group?: string; order?: number
 }
 export interface Party { extension?: string | null; number: string; name: string; channel: string; uniqueid?: string; state?: string; role?: string; on_hold?: boolean }
 export interface Spy { extension: string; channel: string; mode: string; since: number }
@@ -12,6 +14,7 @@ export interface Call {
   id: string; state: string; direction: string; parties: Party[]; started_at: number; answered_at: number | null
   ended_at: number | null; hold_ms: number; on_hold: boolean; queue: string | null; recording: string | null
   spied_by: Spy[]; qos: unknown; journey: JourneyStep[]
+  recording_active?: boolean; hold_since?: number | null; held_by?: string | null; parked_space?: string | null; destination?: string | null; transferred?: boolean
 }
 export interface Member { interface: string; name: string; extension?: string; status: number; status_text: string; paused: boolean; reason: string; penalty: number; calls_taken: number; last_call: number; in_call: boolean; dynamic: boolean }
 export interface Entry { position: number; caller: string; caller_name: string; channel: string; uniqueid: string; call_id: string; since: number }

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next'
-import { Moon, Sun, LogOut, Radio, RefreshCw, ServerCrash, Bell } from 'lucide-react'
+import { Moon, Sun, LogOut, Radio, RefreshCw, ServerCrash, Bell, BellRing, BellOff, User as UserIcon } from 'lucide-react'
 import { useLive } from '../live/store'
 import { languages } from '../i18n'
 import { logout, useSession } from './session'
@@ -27,6 +27,15 @@ function ConnState() {
   return <span className="conn ok" data-testid="conn-state" data-state="live" role="status"><Radio size={14} aria-hidden /> {t('conn.live')}</span>
 }
 
+function NotifyButton() {
+  const { t } = useTranslation()
+  const [perm, setPerm] = useState(() => (typeof Notification === 'undefined' ? 'denied' : Notification.permission))
+  const label = perm === 'granted' ? t('notify.on') : perm === 'denied' ? t('notify.denied') : t('notify.enable')
+  const Icon = perm === 'granted' ? BellRing : perm === 'denied' ? BellOff : Bell
+  return <button type="button" className="icon-btn" aria-label={label} title={label} data-testid="notify-toggle" aria-pressed={perm === 'granted'}
+    onClick={() => void requestNotify().then(() => setPerm(typeof Notification === 'undefined' ? 'denied' : Notification.permission))}><Icon size={16} aria-hidden /></button>
+}
+
 export function Header({ view, setView }: { view: View; setView: (v: View) => void }) {
   const { t, i18n } = useTranslation()
   const user = useSession((s) => s.user)
@@ -37,11 +46,13 @@ export function Header({ view, setView }: { view: View; setView: (v: View) => vo
   return (
     <header className="top">
       <strong className="brand">{t('app.title')}</strong>
-      <nav aria-label="main">{nav.map(([v, l]) => <button key={v} type="button" aria-current={view === v ? 'page' : undefined} data-testid={`nav-${v}`} onClick={() => setView(v)}>{t(l)}</button>)}</nav>
+      <a className="skip" href="#main">{t('header.skip')}</a>
+      <nav aria-label={t('header.menu')}>{nav.map(([v, l]) => <button key={v} type="button" aria-current={view === v ? 'page' : undefined} data-testid={`nav-${v}`} onClick={() => setView(v)}>{t(l)}</button>)}</nav>
       <ConnState />
       <span className="spacer" />
-      <span className="user" data-testid="current-user">{user?.name || user?.username} · {user ? t(`role.${user.role}`, { defaultValue: user.role }) : ''}</span>
-      <button type="button" className="icon-btn" aria-label={t('notify.enable')} title={t('notify.enable')} onClick={() => void requestNotify()}><Bell size={16} aria-hidden /></button>
+      <span className="user" data-testid="current-user" aria-label={user ? t('header.user', { name: user.name || user.username, role: t(`role.${user.role}`, { defaultValue: user.role }) }) : undefined}>
+        <UserIcon size={14} aria-hidden /> <span className="user-name">{user?.name || user?.username}</span>{user?.extension ? <small> ({user.extension})</small> : null} <span className="badge">{user ? t(`role.${user.role}`, { defaultValue: user.role }) : ''}</span></span>
+      <NotifyButton />
       <label className="check"><input type="checkbox" checked={sounds} onChange={(e) => { setSounds(e.target.checked); setS(e.target.checked) }} />{t('notify.sound')}</label>
       <select aria-label={t('header.language')} value={i18n.language} data-testid="lang-select" onChange={(e) => void i18n.changeLanguage(e.target.value)}>
         {Object.entries(languages).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
@@ -58,6 +69,8 @@ export function ReconnectBanner() {
   const { t } = useTranslation()
   const conn = useLive((s) => s.conn)
   const has = useLive((s) => s.hasSnapshot)
-  if (conn !== 'reconnecting' || !has) return null
-  return <div className="banner" role="alert" data-testid="reconnect-banner">{t('conn.banner')}</div>
+  const pbx = useLive((s) => s.pbx.connected)
+  if (has && conn === 'reconnecting') return <div className="banner" role="alert" data-testid="reconnect-banner">{t('conn.banner')}</div>
+  if (has && conn === 'live' && !pbx) return <div className="banner bad" role="alert" data-testid="pbx-banner">{t('conn.pbx_down_banner')}</div>
+  return null
 }

@@ -8,14 +8,17 @@ const subs = new Set<() => void>()
 let handle: ReturnType<typeof setInterval> | null = null
 function subscribe(cb: () => void) {
   subs.add(cb)
-  if (!handle) handle = setInterval(() => { now = Date.now(); subs.forEach((f) => f()) }, 1000)
+  if (!handle) { now = Date.now(); handle = setInterval(() => { now = Date.now(); subs.forEach((f) => f()) }, 1000) } // fresh clock when the first timer appears
   return () => { subs.delete(cb); if (subs.size === 0 && handle) { clearInterval(handle); handle = null } }
 }
 export const useNow = () => useSyncExternalStore(subscribe, () => now)
 
-/** Shows ms elapsed computed by fn(offset, localNow). */
-export function Timer({ compute, title, testId }: { compute: (offset: number, localNow: number) => number; title?: string; testId?: string }) {
+/** Shows ms elapsed computed by fn(offset, localNow); `hover` builds a title that ticks too. */
+export function Timer({ compute, title, hover, testId, className }: {
+  compute: (offset: number, localNow: number) => number; title?: string
+  hover?: (offset: number, localNow: number) => string; testId?: string; className?: string
+}) {
   const n = useNow()
   const offset = liveStore.getState().offset
-  return <span className="timer" title={title} data-testid={testId}>{fmtDuration(compute(offset, n))}</span>
+  return <span className={className ? `timer ${className}` : 'timer'} title={hover ? hover(offset, n) : title} data-testid={testId}>{fmtDuration(compute(offset, n))}</span>
 }

@@ -6,6 +6,7 @@ import { liveStore, resetLive } from '../live/store'
 import { getToken, setToken } from '../lib/http'
 import type { User } from '../live/protocol'
 import i18n from '../i18n'
+import { showNotice } from './qos'
 
 export interface Toast { id: number; ok: boolean; text: string }
 interface SessionState { token: string | null; user: User | null; toasts: Toast[] }
@@ -28,7 +29,7 @@ export function startLive(token: string, user: User | null) {
   session.setState({ token, user })
   liveStore.setState({ user })
   conn = new Connection(token, () => logout())
-  conn.onNotice = (n) => toast(n.level !== 'warning' && n.level !== 'error', n.message)
+  conn.onNotice = (n) => { if (showNotice(n, session.getState().user)) toast(n.level !== 'warning' && n.level !== 'error', n.message) }
   conn.start()
 }
 

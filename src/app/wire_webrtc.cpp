@@ -1,0 +1,51 @@
+// Wiring of the softphone provisioning API (issue #11): builds the WebRtcOptions from the
+// [webrtc] config section, opens the FreePBX `sip` secret source when [freepbx] is enabled,
+// registers the /api/webrtc routes and adds {"webrtc":{...}} to GET /api/status (no secrets).
+// SIGHUP re-reads the [webrtc] section (server URL, domain, ICE servers, DTMF mode).
+#include <memory>
+
+#include "api/router.hpp"
+#include "api/session_auth.hpp"
+#include "api/webrtc_routes.hpp"
+#include "store/sip_secrets.hpp"
+#include "store/store.hpp"
+#include "store_config.hpp"
+#include "wiring.hpp"
+
+namespace opdesk::app {
+namespace {
+
+api::WebRtcOptions webrtc_options(const Config& c) {
+  api::WebRtcOptions o;
+  o.pbx_server = c.webrtc.pbx_server;
+  o.domain = c.webrtc.domain;
+  o.ice_servers = c.webrtc.ice_servers;
+  o.turn_username = c.webrtc.turn_username;
+  o.turn_password = c.webrtc.turn_password;
+  o.dtmf = c.webrtc.dtmf;
+  return o;
+}
+
+
+}  // namespace
+
+void wire_webrtc(Wiring& w) {
+  auto deps = std::make_shared<api::WebRtcDeps>(
+      api::WebRtcDeps{w.store, w.session, webrtc_options(w.cfg), {}});
+  if (w.cfg.freepbx.enabled) {
+    auto source = std::make_shared<store::SipSecretSource>(freepbx_db_config(w.cfg, w.cfg.freepbx.config_db, 1));
+    deps->pbx_secret = [source](const std::string& ext) { return source->secret_of(ext); };
+    w.keep.push_back(source);
+  }
+  api::register_webrtc_routes(w.router, *deps);
+  w.keep.push_back(deps);
+  w.status_parts.push_back([deps](nlohmann::json& details) -> boost::asio::awaitable<void> {
+    details["webrtc"] = {{"server", deps->options.pbx_server},
+                         {"freepbx_credentials", static_cast<bool>(deps->pbx_secret)},
+                         {"dtmf", deps->options.dtmf}};
+    co_return;
+  });
+  w.on_reload.push_back([deps](const Config& c) { deps->options = webrtc_options(c); });
+}
+
+}  // namespace opdesk::app

@@ -1,0 +1,476 @@
+// WebSocket hub, in process: a real pbx::Engine fed AMI frames, the real Hub, and in-memory
+// WsPeers standing in for sockets (the transport is tested over real sockets in
+// tests/integration/api_test.py). The clock is injected and housekeeping() is called by hand,
+// so slow-client, stuck-client, expiry and rate-limit rules are checked without sleeping.
+#include "api/hub.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <map>
+
+#include "api/actions.hpp"
+
+namespace opdesk::api {
+namespace {
+
+using json = nlohmann::json;
+namespace asio = boost::asio;
+constexpr int64_t kStart = 1795502000000;
+
+// A socket whose reader can be stopped: frames stay queued until drain().
+struct FakePeer : WsPeer {
+  bool reading = true;
+  std::deque<std::shared_ptr<const std::string>> queue;
+  std::vector<std::shared_ptr<const std::string>> received;
+  size_t bytes = 0, max_messages = 0, max_bytes = 0;
+  std::optional<uint16_t> close_code;
+  std::string close_reason;
+
+  void send(std::shared_ptr<const std::string> text) override {
+    if (close_code) return;
+    bytes += text->size();
+    queue.push_back(std::move(text));
+    max_messages = std::max(max_messages, queue.size());
+    max_bytes = std::max(max_bytes, bytes);
+    if (reading) drain();
+  }
+  void close(uint16_t code, std::string reason) override {
+    if (!close_code) close_code = code, close_reason = std::move(reason);
+  }
+  size_t queued_bytes() const override { return bytes; }
+  size_t queued_messages() const override { return queue.size(); }
+  void drop_queued() override { queue.clear(), bytes = 0; }
+  void drain() {
+    for (auto& f : queue) received.push_back(f);
+    queue.clear();
+    bytes = 0;
+  }
+  std::vector<json> messages() const {
+    std::vector<json> out;
+    for (const auto& f : received) out.push_back(json::parse(*f));
+    return out;
+  }
+  std::vector<json> of_type(const std::string& t) const {
+    std::vector<json> out;
+    for (auto& m : messages()) {
+      if (m.value("type", "") == t) out.push_back(m);
+    }
+    return out;
+  }
+  json last() const { return received.empty() ? json() : json::parse(*received.back()); }
+};
+
+// Principals by token; reload() re-reads them (what an admin edit changes).
+struct TableAuth : Authenticator {
+  std::map<std::string, Principal> by_token;
+  asio::awaitable<Result> authenticate(std::string token) override {
+    auto it = by_token.find(token);
+    if (it == by_token.end()) co_return Result{std::nullopt, "auth.token.invalid", "bad token"};
+    co_return Result{it->second, "", ""};
+  }
+  asio::awaitable<Result> reload(const Principal& p) override {
+    for (auto& [t, q] : by_token) {
+      if (q.user_id == p.user_id) co_return Result{q, "", ""};
+    }
+    co_return Result{std::nullopt, "auth.user.inactive", "this account is disabled"};
+  }
+};
+
+// Records what reached the action layer; known names succeed, others get the real error code.
+struct RecordingActions : ActionRunner {
+  std::vector<std::string> ran;
+  asio::awaitable<Outcome> run(const Principal&, std::string action, json, std::string) override {
+    const auto& names = action_names();
+    if (std::find(names.begin(), names.end(), action) == names.end()) {
+      co_return Outcome{false, {}, 400, "request.action.unknown", "unknown action '" + action + "'"};
+    }
+    ran.push_back(action);
+    co_return Outcome{true, json{{"action", action}}, 200, "", ""};
+  }
+};
+
+Principal person(int64_t id, std::string role, std::set<std::string> exts, std::optional<std::string> own = {}) {
+  Principal p;
+  p.user_id = id;
+  p.username = "u" + std::to_string(id);
+  p.role = std::move(role);
+  p.all = p.role == "admin";
+  p.extensions = std::move(exts);
+  p.extension = std::move(own);
+  p.me = {{"id", id}, {"role", p.role}};
+  return p;
+}
+
+struct HubTest : ::testing::Test {
+  asio::io_context io;
+  pbx::Engine engine;
+  TableAuth auth;
+  RecordingActions actions;
+  int64_t now = kStart;
+  HubOptions opts;
+  std::unique_ptr<Hub> hub;
+
+  void SetUp() override {
+    engine.on_connection_start(now, "Asterisk Call Manager/11.0.0");
+    for (int e = 1001; e <= 1006; ++e) status(std::to_string(e), 0);
+    opts.v1_update_interval = std::chrono::milliseconds(0);
+    auth.by_token["admin"] = person(1, "admin", {});
+    auth.by_token["sup"] = person(2, "supervisor", {"1001", "1002"});
+    auth.by_token["sup-b"] = person(3, "supervisor", {"1002", "1001"});  // same scope as sup
+    auth.by_token["agent"] = person(4, "agent", {}, "1004");
+  }
+  void make_hub() {
+    if (!hub) hub = std::make_unique<Hub>(io.get_executor(), engine, auth, actions, opts, [this] { return now; });
+  }
+  // One ExtensionStatus frame, its change batch published to the hub.
+  void status(const std::string& ext, int code) {
+    engine.apply(ami::Message::from_fields({{"Event", "ExtensionStatus"}, {"Exten", ext}, {"Context", "ext-local"},
+                                            {"Hint", "PJSIP/" + ext}, {"Status", std::to_string(code)}}),
+                 now);
+    while (auto b = engine.take_changes()) {
+      if (hub) hub->publish(*b);
+    }
+  }
+  struct Conn {
+    std::shared_ptr<FakePeer> peer;
+    std::shared_ptr<WsHandler> handler;
+    void say(const json& m) { handler->on_message(m.dump()); }
+  };
+  Conn open(std::map<std::string, std::string> query = {}) {
+    make_hub();
+    Conn c{std::make_shared<FakePeer>(), nullptr};
+    Request req;
+    req.path = "/ws";
+    req.query = std::move(query);
+    auto acc = hub->accept(c.peer, req);
+    c.handler = acc.handler;
+    c.handler->on_open();
+    settle();
+    return c;
+  }
+  Conn login(const std::string& token) {
+    auto c = open();
+    c.say({{"type", "auth"}, {"token", token}});
+    settle();
+    return c;
+  }
+  // Runs every ready handler, including those they post (auth, actions, v1 updates).
+  void settle() {
+    for (int i = 0; i < 8; ++i) {
+      io.restart();
+      io.poll();
+    }
+  }
+  void tick(int64_t ms) {
+    now += ms;
+    hub->housekeeping();
+    settle();
+  }
+};
+
+std::set<std::string> extensions_in(const json& snapshot) {
+  std::set<std::string> out;
+  for (const auto& e : snapshot["state"]["extensions"]) out.insert(e["extension"].get<std::string>());
+  return out;
+}
+
+TEST_F(HubTest, AuthOkThenAScopedSnapshotThenOnlyInScopeDeltas) {
+  auto c = login("sup");
+  auto msgs = c.peer->messages();
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(msgs[0]["type"], "auth_ok");
+  EXPECT_EQ(msgs[1]["type"], "snapshot");
+  EXPECT_EQ(extensions_in(msgs[1]), (std::set<std::string>{"1001", "1002"}));
+  status("1005", 1);
+  EXPECT_EQ(c.peer->received.size(), 2u) << "an out-of-scope change sent bytes";
+  status("1002", 1);
+  auto d = c.peer->last();
+  EXPECT_EQ(d["type"], "delta");
+  EXPECT_EQ(d["changes"][0]["id"], "1002");
+  EXPECT_EQ(d["prev_seq"], msgs[1]["seq"]);
+}
+
+TEST_F(HubTest, EachDeltaIsSerializedOncePerScopeAndTheSameBufferIsShared) {
+  auto a = login("sup");
+  auto b = login("sup-b");  // same extensions listed in another order: same scope
+  auto admin = login("admin");
+  auto before = hub->stats().groups;
+  status("1001", 1);
+  ASSERT_EQ(before, 2u);
+  EXPECT_EQ(a.peer->received.back().get(), b.peer->received.back().get());
+  EXPECT_NE(a.peer->received.back().get(), admin.peer->received.back().get());
+}
+
+TEST_F(HubTest, FirstMessageWithoutATokenClosesWith4001) {
+  auto c = open();
+  c.say({{"type", "ping"}});
+  ASSERT_TRUE(c.peer->close_code);
+  EXPECT_EQ(*c.peer->close_code, 4001);
+}
+
+TEST_F(HubTest, AnInvalidTokenGetsAuthInvalidAndClose4001) {
+  auto c = login("nope");
+  EXPECT_EQ(c.peer->last()["type"], "auth_invalid");
+  EXPECT_EQ(*c.peer->close_code, 4001);
+  EXPECT_EQ(c.peer->close_reason, "auth.token.invalid");
+}
+
+TEST_F(HubTest, AClientThatNeverAuthenticatesIsClosedAfterTheAuthTimeout) {
+  auto c = open();
+  tick(9000);
+  EXPECT_FALSE(c.peer->close_code);
+  tick(1000);
+  ASSERT_TRUE(c.peer->close_code);
+  EXPECT_EQ(*c.peer->close_code, 4001);
+  EXPECT_EQ(c.peer->close_reason, "authentication timeout");
+}
+
+TEST_F(HubTest, HousekeepingDuringTheHandshakeDoesNotCloseAClientThatJustConnected_6) {
+  make_hub();
+  auto peer = std::make_shared<FakePeer>();
+  Request req;
+  req.query = {{"token", "agent"}};
+  auto acc = hub->accept(peer, req);  // upgrade accepted, WebSocket handshake still running
+  tick(1000);
+  EXPECT_FALSE(peer->close_code);
+  acc.handler->on_open();
+  settle();
+  EXPECT_EQ(peer->messages().at(0)["type"], "auth_ok");
+}
+
+TEST_F(HubTest, QueryTokenAndUpstreamTokenFirstMessageBothAuthenticate) {
+  auto q = open({{"token", "agent"}});
+  EXPECT_EQ(q.peer->messages().at(0)["type"], "auth_ok");
+  auto u = open();
+  u.say({{"token", "agent"}});
+  settle();
+  EXPECT_EQ(u.peer->messages().at(1)["type"], "snapshot");
+  EXPECT_EQ(extensions_in(u.peer->messages().at(1)), (std::set<std::string>{"1004"}));
+}
+
+TEST_F(HubTest, TokenExpiryClosesTheOpenSocket) {
+  auth.by_token["short"] = person(9, "agent", {}, "1004");
+  auth.by_token["short"].token_exp_ms = kStart + 5000;
+  auto c = login("short");
+  tick(4000);
+  EXPECT_FALSE(c.peer->close_code);
+  tick(1000);
+  ASSERT_TRUE(c.peer->close_code);
+  EXPECT_EQ(*c.peer->close_code, 4001);
+  EXPECT_EQ(c.peer->close_reason, "auth.token.expired");
+  EXPECT_EQ(c.peer->last()["error"]["code"], "auth.token.expired");
+}
+
+TEST_F(HubTest, ScopeChangeSendsTheOpenSocketANewSnapshotAtOnce) {
+  auto c = login("sup");
+  auth.by_token["sup"].extensions = {"1003"};
+  hub->refresh_user(2);
+  settle();
+  auto msgs = c.peer->messages();
+  ASSERT_GE(msgs.size(), 4u);
+  EXPECT_EQ(msgs[2]["type"], "user");
+  EXPECT_EQ(msgs[3]["type"], "snapshot");
+  EXPECT_EQ(extensions_in(msgs[3]), (std::set<std::string>{"1003"}));
+  size_t n = c.peer->received.size();
+  status("1001", 2);
+  EXPECT_EQ(c.peer->received.size(), n) << "the old scope still receives deltas";
+  status("1003", 2);
+  EXPECT_EQ(c.peer->last()["changes"][0]["id"], "1003");
+}
+
+TEST_F(HubTest, RoleChangeToAdminWidensTheScopeAtOnce) {
+  auto c = login("agent");
+  auth.by_token["agent"].role = "admin";
+  auth.by_token["agent"].all = true;
+  hub->refresh_user(4);
+  settle();
+  EXPECT_EQ(extensions_in(c.peer->last()).size(), 6u);
+}
+
+TEST_F(HubTest, DisablingAUserClosesTheirOpenSocketWithTheReason) {
+  auto c = login("sup");
+  auth.by_token.erase("sup");
+  hub->refresh_user(2);
+  settle();
+  ASSERT_TRUE(c.peer->close_code);
+  EXPECT_EQ(*c.peer->close_code, 4001);
+  EXPECT_EQ(c.peer->close_reason, "auth.user.inactive");
+}
+
+TEST_F(HubTest, SlowClientIsCappedThenGetsOneFreshSnapshotWhenItDrains) {
+  opts.max_queue_messages = 4;
+  auto c = login("admin");
+  c.peer->reading = false;
+  for (int i = 0; i < 20; ++i) status("1001", i % 2 ? 1 : 0);
+  status("1003", 16);
+  EXPECT_LE(c.peer->max_messages, 4u);
+  EXPECT_GE(hub->stats().slow_resets, 1u);
+  c.peer->drain();
+  size_t n = c.peer->received.size();
+  status("1002", 1);  // dropped: a fresh snapshot supersedes it
+  EXPECT_EQ(c.peer->received.size(), n);
+  c.peer->reading = true;
+  tick(1000);
+  auto snap = c.peer->last();
+  ASSERT_EQ(snap["type"], "snapshot");
+  for (const auto& e : snap["state"]["extensions"]) {
+    if (e["extension"] == "1003") EXPECT_EQ(e["hint_code"], 16);
+    if (e["extension"] == "1002") EXPECT_EQ(e["hint_code"], 1);
+  }
+  tick(1000);  // the snapshot was written: back to normal, no close
+  status("1004", 1);
+  EXPECT_EQ(c.peer->last()["type"], "delta");
+  EXPECT_FALSE(c.peer->close_code);
+  EXPECT_EQ(hub->stats().slow_closes, 0u);
+}
+
+TEST_F(HubTest, ClientThatStaysStuckIsClosedWith4008AndItsQueueStaysBounded) {
+  opts.max_queue_messages = 4;
+  opts.stuck_timeout = std::chrono::seconds(30);
+  auto c = login("admin");
+  c.peer->reading = false;
+  for (int s = 0; s < 29; ++s) {
+    for (int i = 0; i < 10; ++i) status("1001", i % 2);
+    tick(1000);
+    ASSERT_FALSE(c.peer->close_code) << "closed after " << s + 1 << " s";
+  }
+  for (int i = 0; i < 10; ++i) status("1001", i % 2);
+  tick(1000);
+  ASSERT_TRUE(c.peer->close_code);
+  EXPECT_EQ(*c.peer->close_code, 4008);
+  EXPECT_EQ(c.peer->close_reason, "client too slow: messages not read");
+  EXPECT_LE(c.peer->max_messages, 4u);
+  EXPECT_EQ(hub->stats().slow_closes, 1u);
+}
+
+TEST_F(HubTest, ResumeReplaysTheMissedDeltasFromTheRing) {
+  auto c = login("sup");
+  auto snap = c.peer->messages()[1];
+  c.handler->on_close();
+  status("1001", 1);
+  status("1005", 1);
+  status("1002", 1);
+  auto r = open();
+  r.say({{"type", "auth"}, {"token", "sup"}, {"resume", {{"epoch", snap["epoch"]}, {"seq", snap["seq"]}}}});
+  settle();
+  auto msgs = r.peer->messages();
+  ASSERT_EQ(msgs.size(), 4u);
+  EXPECT_EQ(msgs[1]["changes"][0]["id"], "1001");
+  EXPECT_EQ(msgs[1]["prev_seq"], snap["seq"]);
+  EXPECT_EQ(msgs[2]["changes"][0]["id"], "1002");
+  EXPECT_EQ(msgs[3]["type"], "resumed");
+}
+
+TEST_F(HubTest, ResumeFromAnotherEpochGetsASnapshot) {
+  auto c = open();
+  c.say({{"type", "auth"}, {"token", "sup"}, {"resume", {{"epoch", 99}, {"seq", 1}}}});
+  settle();
+  EXPECT_EQ(c.peer->last()["type"], "snapshot");
+}
+
+TEST_F(HubTest, ANewEngineEpochSendsEveryClientASnapshot) {
+  auto c = login("sup");
+  engine.on_connection_start(now, "Asterisk Call Manager/11.0.0");
+  while (auto b = engine.take_changes()) hub->publish(*b);
+  EXPECT_EQ(c.peer->last()["type"], "snapshot");
+  EXPECT_EQ(c.peer->last()["epoch"], engine.epoch());
+}
+
+TEST_F(HubTest, ActionIdsMustIncreaseAndTheRateIsLimitedPerConnection) {
+  opts.actions_burst = 3;
+  opts.actions_per_second = 1;
+  auto c = login("admin");
+  for (int id = 1; id <= 4; ++id) c.say({{"type", "action"}, {"id", id}, {"action", "hangup"}, {"target", "1001"}});
+  settle();
+  std::map<int, json> by_id;
+  for (auto& r : c.peer->of_type("action_result")) by_id[r["id"].get<int>()] = r;
+  ASSERT_EQ(by_id.size(), 4u);
+  EXPECT_EQ(by_id[1]["ok"], true);
+  EXPECT_EQ(by_id[3]["ok"], true);
+  EXPECT_EQ(by_id[4]["error"]["code"], "request.rate_limited");
+  c.say({{"type", "action"}, {"id", 4}, {"action", "hangup"}, {"target", "1001"}});
+  EXPECT_EQ(c.peer->last()["error"]["code"], "request.id.reuse");
+  now += 1000;
+  c.say({{"type", "action"}, {"id", 5}, {"action", "hangup"}, {"target", "1001"}});
+  settle();
+  EXPECT_EQ(c.peer->last()["ok"], true);
+  EXPECT_EQ(actions.ran.size(), 4u);
+}
+
+TEST_F(HubTest, UnknownTypesAndBadJsonGetStableErrorCodes) {
+  auto c = login("admin");
+  c.handler->on_message("{not json");
+  EXPECT_EQ(c.peer->last()["error"]["code"], "request.body.invalid_json");
+  c.say({{"type", "bogus"}});
+  EXPECT_EQ(c.peer->last()["error"]["code"], "request.type.unknown");
+  c.say({{"type", "ping"}});
+  EXPECT_EQ(c.peer->last()["type"], "pong");
+}
+
+// ---- v1: the upstream protocol (opdesk-upstream.md §2.2) -------------------------------
+
+TEST_F(HubTest, V1ClientGetsInitialStateThenCoalescedStateUpdates) {
+  auto c = open({{"protocol", "v1"}, {"token", "sup"}});
+  auto msgs = c.peer->messages();
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(msgs[1]["type"], "initial_state");
+  ASSERT_TRUE(msgs[1]["data"]["extensions"].is_object());
+  EXPECT_TRUE(msgs[1]["data"]["extensions"].contains("1001"));
+  EXPECT_FALSE(msgs[1]["data"]["extensions"].contains("1005"));
+  EXPECT_TRUE(msgs[1]["data"].contains("stats"));
+  EXPECT_TRUE(msgs[1]["timestamp"].is_string());
+  status("1001", 1);
+  status("1002", 1);
+  settle();
+  auto updates = c.peer->of_type("state_update");
+  ASSERT_EQ(updates.size(), 1u) << "two changes in one turn are one update";
+  EXPECT_EQ(updates[0]["data"]["extensions"]["1002"]["status"], "in_call");
+  EXPECT_TRUE(c.peer->of_type("delta").empty());
+}
+
+TEST_F(HubTest, V1HelloOptionInTheAuthMessageSelectsTheUpstreamProtocol) {
+  auto c = open();
+  c.say({{"token", "admin"}, {"protocol", "v1"}});
+  settle();
+  EXPECT_EQ(c.peer->last()["type"], "initial_state");
+}
+
+TEST_F(HubTest, V1UpstreamActionFormAnswersActionResultAndErrorShapes) {
+  auto c = open({{"protocol", "v1"}, {"token", "admin"}});
+  c.say({{"action", "hangup"}, {"target", "1001"}});
+  settle();
+  auto results = c.peer->of_type("action_result");
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0], (json{{"type", "action_result"}, {"action", "hangup"}, {"success", true}}));
+  EXPECT_EQ(c.peer->last()["type"], "state_update");  // sent after a successful action
+  c.say({{"action", "frobnicate"}});
+  settle();
+  EXPECT_EQ(c.peer->last()["type"], "error");
+  EXPECT_TRUE(c.peer->last()["message"].is_string());
+  c.handler->on_message("][");
+  EXPECT_EQ(c.peer->last(), (json{{"type", "error"}, {"message", "messages must be JSON objects"}}));
+  c.say({{"action", "get_state"}});
+  EXPECT_EQ(c.peer->last()["type"], "state_update");
+  c.say({{"action", "sync"}});
+  auto msgs = c.peer->messages();
+  EXPECT_EQ(msgs[msgs.size() - 2], (json{{"type", "action_result"}, {"action", "sync"}, {"success", true}}));
+  EXPECT_EQ(msgs.back()["type"], "state_update");
+}
+
+TEST_F(HubTest, V1StuckClientIsNotSentFullStatesPastTheCap) {
+  opts.max_queue_bytes = 4096;
+  auto c = open({{"protocol", "v1"}, {"token", "admin"}});
+  c.peer->reading = false;
+  for (int i = 0; i < 40; ++i) {
+    status("1001", i % 2);
+    settle();
+  }
+  EXPECT_LE(c.peer->max_bytes, 4096u);
+  for (int s = 0; s < 30 && !c.peer->close_code; ++s) tick(1000);
+  ASSERT_TRUE(c.peer->close_code);
+  EXPECT_EQ(*c.peer->close_code, 4008);
+}
+
+}  // namespace
+}  // namespace opdesk::api
