@@ -61,9 +61,10 @@ constexpr size_t kRing = 1 << 16;
 struct ModeResult {  // written by the clients child
   uint64_t frames = 0, bytes = 0, samples = 0, failures = 0;
   double p50 = 0, p99 = 0, max = 0;
+  double cpu_s = 0;  // the clients process's own CPU in this mode (it reads every frame)
 };
 struct ServerFigures {
-  double seconds = 0, cpu_s = 0, rss_mib = 0;
+  double seconds = 0, cpu_s = 0, rss_mib = 0, wait_s = 0;
   uint64_t events = 0, batches = 0, skipped = 0, sent = 0;
 };
 struct Shared {
@@ -101,6 +102,13 @@ void run_sim(Shared& sh, const Config& cfg) {
 }
 
 // ---- clients (child 2) -----------------------------------------------------------------
+
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 
 void run_clients(Shared& sh, const Config& cfg) {
   asio::io_context io;
@@ -156,9 +164,17 @@ void run_clients(Shared& sh, const Config& cfg) {
   }
   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
     asio::steady_timer t(io);
-    while (sh.phase.load() != kDone) {
+    int seen = kSetup;
+    double cpu_at = cpu_seconds();
+    while (seen != kDone) {
       t.expires_after(std::chrono::milliseconds(50));
       co_await t.async_wait(asio::use_awaitable);
+      int ph = sh.phase.load();
+      if (ph == seen) continue;
+      double cpu = cpu_seconds();
+      if (seen == kDelta || seen == kBaseline) res[seen == kDelta ? 0 : 1].cpu_s = cpu - cpu_at;
+      cpu_at = cpu;
+      seen = ph;
     }
     for (int k = 0; k < 2; ++k) {
       res[k].samples = hist[k].count;
@@ -176,10 +192,13 @@ void run_clients(Shared& sh, const Config& cfg) {
 
 // ---- server (parent) -------------------------------------------------------------------
 
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+// Time this thread was runnable but waiting for a CPU (/proc/thread-self/schedstat, 2nd
+// field): on a shared machine it tells a starved server from a slow one.
+double runqueue_seconds() {
+  std::ifstream f("/proc/thread-self/schedstat");
+  double on_cpu = 0, waiting = 0;
+  f >> on_cpu >> waiting;
+  return waiting / 1e9;
 }
 
 double rss_mib() {
@@ -286,6 +305,12 @@ void run_server(Shared& sh, const Config& cfg, ServerFigures fig[2]) {
                      static_cast<unsigned long long>(svc.status().events));
       }
     }
+    {
+      auto hs = hub.stats();
+      std::fprintf(stderr, "ws_bench: setup done: hub %llu snapshots, %llu slow resets, engine epoch %llu\n",
+                   (unsigned long long)hs.snapshots, (unsigned long long)hs.slow_resets,
+                   (unsigned long long)svc.engine().epoch());
+    }
     if (!resynced || sh.ready.load() < cfg.clients) {
       std::fprintf(stderr, "ws_bench: setup did not finish in 180 s\n");
       sh.phase = kDone;
@@ -296,7 +321,7 @@ void run_server(Shared& sh, const Config& cfg, ServerFigures fig[2]) {
     for (int k = 0; k < 2; ++k) {
       sh.phase = k == 0 ? kDelta : kBaseline;
       auto t0 = std::chrono::steady_clock::now();
-      double cpu0 = cpu_seconds();
+      double cpu0 = cpu_seconds(), wait0 = runqueue_seconds();
       uint64_t ev0 = svc.status().events, b0 = batches;
       auto end = t0 + std::chrono::seconds(cfg.seconds);
       auto next_round = t0;
@@ -326,9 +351,14 @@ void run_server(Shared& sh, const Config& cfg, ServerFigures fig[2]) {
       }
       fig[k].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       fig[k].cpu_s = cpu_seconds() - cpu0;
+      fig[k].wait_s = runqueue_seconds() - wait0;
       fig[k].rss_mib = rss_mib();
       fig[k].events = svc.status().events - ev0;
       fig[k].batches = batches - b0;
+      auto hs = hub.stats();
+      std::fprintf(stderr, "ws_bench: end of %s: hub %llu snapshots, %llu slow resets, %llu slow closes\n",
+                   k == 0 ? "deltas" : "baseline", (unsigned long long)hs.snapshots,
+                   (unsigned long long)hs.slow_resets, (unsigned long long)hs.slow_closes);
     }
     sh.phase = kDone;
     while (sh.results.load() == 0) co_await sleep(std::chrono::milliseconds(50));
@@ -364,7 +394,11 @@ void print(const Config& cfg, const ServerFigures fig[2], const ModeResult mode[
   row("frames per client per second", mode[0].frames / double(cfg.clients) / fig[0].seconds,
       mode[1].frames / double(cfg.clients) / fig[1].seconds);
   row("server CPU (% of one core)", 100 * fig[0].cpu_s / fig[0].seconds, 100 * fig[1].cpu_s / fig[1].seconds);
+  row("server waiting for a CPU (% of the time)", 100 * fig[0].wait_s / fig[0].seconds,
+      100 * fig[1].wait_s / fig[1].seconds);
   row("server RSS at end of mode (MiB)", fig[0].rss_mib, fig[1].rss_mib);
+  row("clients process CPU (% of one core)", 100 * mode[0].cpu_s / fig[0].seconds,
+      100 * mode[1].cpu_s / fig[1].seconds);
 }
 
 }  // namespace

@@ -472,5 +472,33 @@ TEST_F(HubTest, V1StuckClientIsNotSentFullStatesPastTheCap) {
   EXPECT_EQ(*c.peer->close_code, 4008);
 }
 
+// #6: at 5,000 extensions every scoped snapshot deep-copied the whole state before dropping
+// what the scope does not see; the filter now copies only the visible entities. The output
+// must stay exactly the scope's slice with every other state field intact.
+TEST_F(HubTest, ScopedSnapshotsOfFiveThousandExtensionsHoldExactlyTheScopeAndEveryOtherField_6) {
+  for (int e = 10001; e <= 15000; ++e) status(std::to_string(e), 0);
+  std::set<std::string> slice;
+  for (int e = 10251; e <= 10500; ++e) slice.insert(std::to_string(e));
+  auth.by_token["slice"] = person(5, "supervisor", slice);
+  status("10300", 1);
+  auto admin = login("admin");
+  auto c = login("slice");
+  auto snaps = c.peer->of_type("snapshot");
+  ASSERT_EQ(snaps.size(), 1u);
+  EXPECT_EQ(extensions_in(snaps[0]), slice);
+  auto full = admin.peer->of_type("snapshot").at(0)["state"];
+  EXPECT_EQ(extensions_in(admin.peer->of_type("snapshot").at(0)).size(), 5006u);
+  for (const auto& [key, value] : full.items()) {
+    ASSERT_TRUE(snaps[0]["state"].contains(key)) << key;
+    if (!value.is_array()) EXPECT_EQ(snaps[0]["state"][key], value) << key;
+  }
+  EXPECT_EQ(snaps[0]["state"].size(), full.size());
+  size_t before = c.peer->received.size();
+  status("14999", 1);
+  EXPECT_EQ(c.peer->received.size(), before) << "an out-of-scope change sent bytes";
+  status("10500", 1);
+  EXPECT_EQ(c.peer->last()["changes"][0]["id"], "10500");
+}
+
 }  // namespace
 }  // namespace opdesk::api
