@@ -146,6 +146,16 @@ class Client : public std::enable_shared_from_this<Client> {
 };
 
 // The `seq` value after the last (delta) or first (state) `"seq":` in a frame; 0 if none.
+// The number after the last `"key":` in the payload (0 when absent).
+inline uint64_t field_of(std::string_view payload, std::string_view key) {
+  std::string pat = "\"" + std::string(key) + "\":";
+  size_t at = payload.rfind(pat);
+  if (at == std::string_view::npos) return 0;
+  uint64_t v = 0;
+  std::from_chars(payload.data() + at + pat.size(), payload.data() + payload.size(), v);
+  return v;
+}
+
 inline uint64_t seq_of(std::string_view payload, bool last) {
   size_t at = last ? payload.rfind("\"seq\":") : payload.find("\"seq\":");
   if (at == std::string_view::npos) return 0;

@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -118,9 +119,13 @@ struct Hub::Client : WsHandler, std::enable_shared_from_this<Hub::Client> {
     if (v1) send(json{{"type", "error"}, {"message", message}});
     else send(json{{"type", "error"}, {"error", {{"code", code}, {"message", message}}}});
   }
-  // The whole scoped state: `snapshot`, or for v1 clients the upstream `state_update`.
-  void send_state() { send(state_frame()); }
-  std::shared_ptr<const std::string> state_frame();
+  // The whole scoped state: a `snapshot` (with the deltas since it), or for v1 clients the
+  // upstream `state_update`.
+  void send_state() {
+    if (v1) send(state_frame());
+    else hub.send_snapshot(*this);
+  }
+  std::shared_ptr<const std::string> state_frame();  // v1 only
 
   void on_open() override {
     if (!query_token.empty()) start_auth(query_token, std::nullopt);
@@ -192,7 +197,6 @@ void Hub::Client::on_message(std::string_view text) {
 
 std::shared_ptr<const std::string> Hub::Client::state_frame() {
   int64_t now = hub.now_ms_();
-  if (!v1) return hub.snapshot_frame(principal);
   return frame_of(json{{"type", "state_update"},
                        {"data", upstream_state(filter_snapshot(principal, snapshot_json(hub.engine_, now)))},
                        {"timestamp", iso_time(now)}});
@@ -340,7 +344,7 @@ void Hub::housekeep_client(Client& c, int64_t now) {
   }
 }
 
-Hub::~Hub() = default;
+Hub::~Hub() { alive_.reset(); }
 
 WsAccept Hub::accept(std::shared_ptr<WsPeer> peer, const Request& req) {
   WsAccept out;
@@ -365,32 +369,70 @@ WsAccept Hub::accept(std::shared_ptr<WsPeer> peer, const Request& req) {
   return out;
 }
 
-std::shared_ptr<const std::string> Hub::snapshot_frame(const Principal& p) {
-  // Snapshots come in storms (a new epoch re-snapshots every client in one turn, a restart
-  // reconnects them all): the engine state is serialized once per (epoch, seq) and filtered
-  // once per scope, and clients of a scope share the frame. A cached frame is reused only
-  // while nothing changed and for at most kSnapshotReuseMs, so `server_time` stays fresh.
+Hub::Snapshot Hub::snapshot_for(const Principal& p, const Group& g) {
+  // Snapshots come in storms: a new epoch re-snapshots every client in one turn, a restart
+  // reconnects them all, and under load they arrive one by one while events keep changing the
+  // seq. The engine state is serialized once and filtered once per scope, and clients of a
+  // scope share the frame for up to kSnapshotReuseMs (so `server_time` stays fresh) even when
+  // the seq moved on: send_snapshot() follows it with the group's deltas since its seq. A
+  // frame is reused only while the group's ring still holds every delta after it.
   constexpr int64_t kSnapshotReuseMs = 250;
-  int64_t now = now_ms_();
-  auto fresh = [&](uint64_t epoch, uint64_t seq, int64_t at) {
-    return epoch == engine_.epoch() && seq == engine_.seq() && now - at <= kSnapshotReuseMs && at <= now;
+  const int64_t now = now_ms_();
+  const uint64_t epoch = engine_.epoch(), seq = engine_.seq();
+  auto usable = [&](uint64_t e, uint64_t s, int64_t at) {
+    if (e != epoch || at > now || now - at > kSnapshotReuseMs || s > seq) return false;
+    if (s == seq) return true;
+    return s >= g.since_seq && (g.ring.empty() || g.ring.front().prev <= s);
   };
   std::string key = p.scope_key();
   auto& cached = snapshot_cache_[key];
-  if (cached.frame && fresh(cached.epoch, cached.seq, cached.at_ms)) return cached.frame;
-  if (!full_snapshot_ || !fresh(full_epoch_, full_seq_, full_at_ms_)) {
+  if (cached.frame && usable(cached.epoch, cached.seq, cached.at_ms)) return {cached.frame, cached.seq};
+  if (!full_snapshot_ || !usable(full_epoch_, full_seq_, full_at_ms_)) {
     full_snapshot_ = snapshot_json(engine_, now);
-    full_epoch_ = engine_.epoch();
-    full_seq_ = engine_.seq();
+    full_epoch_ = epoch;
+    full_seq_ = seq;
     full_at_ms_ = now;
   }
   ++stats_.snapshots;
   json state = filter_snapshot(p, *full_snapshot_);
-  cached = {frame_of(json{{"type", "snapshot"}, {"epoch", engine_.epoch()}, {"seq", engine_.seq()},
+  cached = {frame_of(json{{"type", "snapshot"}, {"epoch", full_epoch_}, {"seq", full_seq_},
                           {"server_time", full_at_ms_}, {"state", std::move(state)}}),
-            engine_.epoch(), engine_.seq(), full_at_ms_};
-  if (snapshot_cache_.size() > 4096) snapshot_cache_.clear();  // bound: one entry per live scope
-  return cached.frame;
+            full_epoch_, full_seq_, full_at_ms_};
+  if (snapshot_cache_.size() > 4096) {  // bound: one entry per live scope
+    auto keep = cached;
+    snapshot_cache_.clear();
+    snapshot_cache_[key] = keep;
+    return {keep.frame, keep.seq};
+  }
+  return {cached.frame, cached.seq};
+}
+
+void Hub::send_snapshot(Client& c) {
+  Group& g = c.group ? *c.group : group_for(c.principal);
+  auto snap = snapshot_for(c.principal, g);
+  c.send(snap.frame);
+  for (const auto& e : g.ring) {
+    if (e.seq > snap.seq) c.send(e.frame);
+  }
+}
+
+const Hub::EntityIndex& Hub::entity_index() {
+  if (entities_.valid && entities_.epoch == engine_.epoch() && entities_.seq == engine_.seq()) return entities_;
+  entities_ = EntityIndex{engine_.epoch(), engine_.seq(), true, {}, {}};
+  // Ids come from the engine's own maps, so they match Change::id exactly.
+  const auto& st = engine_.state();
+  auto add = [&](pbx::EntityKind kind, const std::string& id) {
+    json data = entity_json(engine_, pbx::Change{kind, id, false});
+    if (data.is_null()) return;
+    entities_.ids.emplace_back(kind, id);
+    entities_.data.push_back(std::move(data));
+  };
+  for (const auto& [id, e] : st.extensions) add(pbx::EntityKind::kExtension, id);
+  for (const auto& [id, c] : st.calls) add(pbx::EntityKind::kCall, id);
+  for (const auto& [id, q] : st.queues) add(pbx::EntityKind::kQueue, id);
+  for (const auto& [id, pk] : st.parked) add(pbx::EntityKind::kParked, id);
+  for (const auto& [id, cf] : st.conferences) add(pbx::EntityKind::kConference, id);
+  return entities_;
 }
 
 Hub::Group& Hub::group_for(const Principal& p) {
@@ -400,17 +442,11 @@ Hub::Group& Hub::group_for(const Principal& p) {
   auto g = std::make_unique<Group>();
   g->key = key;
   g->proto = p;
-  // Ids come from the engine's own maps, so they match Change::id exactly.
-  const auto& st = engine_.state();
-  auto consider = [&](pbx::EntityKind kind, const std::string& id) {
-    json data = entity_json(engine_, pbx::Change{kind, id, false});
-    if (!data.is_null() && visible(p, kind_name(kind), data)) g->visible.emplace(kind_name(kind), id);
-  };
-  for (const auto& [id, e] : st.extensions) consider(pbx::EntityKind::kExtension, id);
-  for (const auto& [id, c] : st.calls) consider(pbx::EntityKind::kCall, id);
-  for (const auto& [id, q] : st.queues) consider(pbx::EntityKind::kQueue, id);
-  for (const auto& [id, pk] : st.parked) consider(pbx::EntityKind::kParked, id);
-  for (const auto& [id, cf] : st.conferences) consider(pbx::EntityKind::kConference, id);
+  const auto& idx = entity_index();
+  for (size_t i = 0; i < idx.ids.size(); ++i) {
+    const char* kind = kind_name(idx.ids[i].first);
+    if (visible(p, kind, idx.data[i])) g->visible.emplace(kind, idx.ids[i].second);
+  }
   g->since_seq = engine_.seq();
   g->last_seq = engine_.seq();
   auto& ref = *g;
@@ -420,6 +456,7 @@ Hub::Group& Hub::group_for(const Principal& p) {
 }
 
 void Hub::attach(const std::shared_ptr<Client>& c, std::optional<std::pair<uint64_t, uint64_t>> resume) {
+  flush_pending();  // the ring then holds every delta up to the engine's seq
   Group& g = group_for(c->principal);
   g.members.insert(c.get());
   c->group = &g;
@@ -441,7 +478,7 @@ void Hub::attach(const std::shared_ptr<Client>& c, std::optional<std::pair<uint6
       return;
     }
   }
-  c->send(snapshot_frame(c->principal));
+  send_snapshot(*c);
 }
 
 void Hub::detach(Client& c) {
@@ -519,43 +556,72 @@ void Hub::reset_groups_for_epoch() {
 
 void Hub::publish(const pbx::ChangeBatch& batch) {
   if (batch.epoch != epoch_) {
+    // Deltas of the old epoch still waiting are moot: every client gets a new snapshot.
+    pending_.clear();
+    pending_index_.clear();
     epoch_ = batch.epoch;
     last_seq_ = batch.seq;
     reset_groups_for_epoch();
     return;
   }
   last_seq_ = batch.seq;
-  std::vector<std::optional<json>> data(batch.changes.size());
+  if (pending_.empty()) pending_first_seq_ = batch.seq;
+  pending_seq_ = batch.seq;
+  for (const auto& ch : batch.changes) {
+    if (pending_index_.emplace(ch.kind, ch.id).second) pending_.push_back({ch.kind, ch.id});
+  }
+  if (!opts_.coalesce) {
+    flush_pending();
+    return;
+  }
+  // The batches applied in this turn of the loop (one AMI read: a call set-up is a burst of
+  // frames) leave as one delta per scope once the turn ends, each entity once and as it is now.
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  asio::post(ex_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired()) return;
+    flush_posted_ = false;
+    flush_pending();
+  });
+}
+
+void Hub::flush_pending() {
+  if (pending_.empty()) return;
+  std::vector<std::pair<pbx::EntityKind, std::string>> changed;
+  changed.swap(pending_);
+  pending_index_.clear();
+  const uint64_t seq = pending_seq_, first = pending_first_seq_;
+  // Serialized from the engine's current state, once, for every scope.
+  std::vector<json> data;
+  data.reserve(changed.size());
+  for (const auto& [kind, id] : changed) {
+    data.push_back(entity_json(engine_, pbx::Change{kind, id, false}));
+    ++stats_.serializations;
+  }
   int64_t now = now_ms_();
   for (auto& [key, gp] : groups_) {
     Group& g = *gp;
+    if (g.since_seq >= seq) continue;  // created after these changes: its visible set has them
     json changes = json::array();
-    for (size_t i = 0; i < batch.changes.size(); ++i) {
-      const auto& ch = batch.changes[i];
-      const char* kind = kind_name(ch.kind);
-      std::pair<std::string, std::string> vkey{kind, ch.id};
-      bool vis = false;
-      if (!ch.removed) {
-        if (!data[i]) {
-          data[i] = entity_json(engine_, ch);
-          ++stats_.serializations;
-        }
-        vis = !data[i]->is_null() && visible(g.proto, kind, *data[i]);
-      }
-      if (vis) {
-        changes.push_back({{"op", "upsert"}, {"kind", kind}, {"id", ch.id}, {"data", *data[i]}});
-        g.visible.insert(vkey);
+    for (size_t i = 0; i < changed.size(); ++i) {
+      const char* kind = kind_name(changed[i].first);
+      const std::string& id = changed[i].second;
+      std::pair<std::string, std::string> vkey{kind, id};
+      if (!data[i].is_null() && visible(g.proto, kind, data[i])) {
+        changes.push_back({{"op", "upsert"}, {"kind", kind}, {"id", id}, {"data", data[i]}});
+        g.visible.insert(std::move(vkey));
       } else if (g.visible.erase(vkey) > 0) {
-        changes.push_back({{"op", "remove"}, {"kind", kind}, {"id", ch.id}});
+        changes.push_back({{"op", "remove"}, {"kind", kind}, {"id", id}});
       }
     }
     if (changes.empty()) continue;
-    auto frame = frame_of(json{{"type", "delta"}, {"epoch", batch.epoch}, {"seq", batch.seq},
+    // first_seq: the oldest engine batch this delta carries (a delta may coalesce several).
+    auto frame = frame_of(json{{"type", "delta"}, {"epoch", epoch_}, {"seq", seq}, {"first_seq", first},
                                {"prev_seq", g.last_seq}, {"server_time", now},
                                {"changes", std::move(changes)}});
-    g.ring.push_back({batch.seq, g.last_seq, frame});
+    g.ring.push_back({seq, g.last_seq, frame});
     while (g.ring.size() > opts_.ring_entries) g.ring.pop_front();
-    g.last_seq = batch.seq;
+    g.last_seq = seq;
     for (Client* c : g.members) {
       if (c->v1) schedule_v1_update(c->shared_from_this());  // full states, coalesced
       else deliver(*c, frame);

@@ -26,6 +26,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "http_types.hpp"
 #include "principal.hpp"
@@ -71,6 +72,9 @@ struct HubOptions {
   std::chrono::seconds group_linger{120};   // keep an empty group this long for resumes
   // v1 clients get full states (as upstream did); coalescing bounds them to 4 per second.
   std::chrono::milliseconds v1_update_interval{250};
+  // Deltas of the change batches applied in one turn of the event loop go out as one frame per
+  // scope when the turn ends (off: one frame per batch, sent inside publish()).
+  bool coalesce = true;
 };
 
 struct HubStats {
@@ -92,8 +96,10 @@ class Hub {
 
   // WsFactory for the transport.
   WsAccept accept(std::shared_ptr<WsPeer> peer, const Request& req);
-  // Called with every engine change batch, in order.
+  // Called with every engine change batch, in order. With HubOptions::coalesce the deltas are
+  // sent when the current handler returns to the event loop (or at flush_pending()).
   void publish(const pbx::ChangeBatch& batch);
+  void flush_pending();
   // A user's role/scope/active flag changed: re-check their live connections now.
   void refresh_user(int64_t user_id);
   void refresh_all();
@@ -110,7 +116,12 @@ class Hub {
 
  private:
   friend struct Client;
-  std::shared_ptr<const std::string> snapshot_frame(const Principal& p);
+  struct Snapshot {
+    std::shared_ptr<const std::string> frame;
+    uint64_t seq = 0;  // engine seq the frame shows; the group's ring holds every delta after it
+  };
+  Snapshot snapshot_for(const Principal& p, const Group& g);
+  void send_snapshot(Client& c);
   Group& group_for(const Principal& p);
   void attach(const std::shared_ptr<Client>& c, std::optional<std::pair<uint64_t, uint64_t>> resume);
   void detach(Client& c);
@@ -143,6 +154,22 @@ class Hub {
   std::optional<nlohmann::json> full_snapshot_;           // unfiltered, for (full_epoch_, full_seq_)
   uint64_t full_epoch_ = 0, full_seq_ = 0;
   int64_t full_at_ms_ = 0;
+  // Every entity's JSON at (epoch, seq), built once and shared by the groups created at that
+  // point: a new epoch creates every group in one turn.
+  struct EntityIndex {
+    uint64_t epoch = 0, seq = 0;
+    bool valid = false;
+    std::vector<std::pair<pbx::EntityKind, std::string>> ids;
+    std::vector<nlohmann::json> data;
+  };
+  const EntityIndex& entity_index();
+  EntityIndex entities_;
+  // Entities changed by batches published but not yet sent (coalescing), in first-change order.
+  std::vector<std::pair<pbx::EntityKind, std::string>> pending_;
+  std::set<std::pair<pbx::EntityKind, std::string>> pending_index_;
+  uint64_t pending_first_seq_ = 0, pending_seq_ = 0;
+  bool flush_posted_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace opdesk::api

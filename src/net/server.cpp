@@ -253,6 +253,10 @@ awaitable<void> Server::Impl::listen() {
       continue;
     }
     ++stats.connections;
+    // Live updates are small frames written back to back: without TCP_NODELAY, Nagle holds each
+    // one until the previous is acknowledged, which a delayed ACK stretches to ~40 ms.
+    beast::error_code nd;
+    sock.set_option(asio::ip::tcp::no_delay(true), nd);
     asio::co_spawn(ex, detect_session(std::move(sock)), [self](std::exception_ptr e) {
       --self->stats.connections;
       if (e) {

@@ -128,6 +128,8 @@ struct Simulator::Impl : SessionHost, std::enable_shared_from_this<Simulator::Im
         if (!acceptor_.is_open()) break;
         continue;
       }
+      // Events go out as they happen, like Asterisk's manager (no Nagle delay between them).
+      sock.set_option(asio::ip::tcp::no_delay(true), ec);
       {
         std::lock_guard lk(mu_);
         ++stats_.clients_accepted;

@@ -29,14 +29,24 @@ std::string conflict_field(const std::string& msg) {
   return "value";
 }
 
-// SOCI's connect-string parsers accept quoted values (the MySQL backend single quotes, the
-// SQLite backend double quotes); a quote inside a value cannot be expressed, so it is refused
-// with a clear message instead of connecting somewhere else.
+// SOCI's SQLite connect-string parser accepts a double-quoted value with no escape: a path
+// with a double quote cannot be expressed, so it is refused with a clear message.
 std::string quote_param(const std::string& v, char q) {
   if (v.find(q) != std::string::npos) {
     throw ValidationError("database", std::string("database settings must not contain ") + q);
   }
   return q + v + q;
+}
+
+// SOCI's MySQL backend reads a quoted value up to the next unescaped ' and takes the character
+// after a backslash literally, so any password (quotes, backslashes, spaces) can be passed.
+std::string mysql_param(const std::string& v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
 }
 
 }  // namespace
@@ -66,9 +76,9 @@ Database::~Database() = default;
 
 std::string Database::connect_string() const {
   if (dialect_ == Dialect::Sqlite) return "db=" + quote_param(config_.sqlite_path, '"') + " timeout=5";
-  return "host=" + quote_param(config_.host, '\'') + " port=" + std::to_string(config_.port) +
-         " user=" + quote_param(config_.user, '\'') + " password=" + quote_param(config_.password, '\'') +
-         " db=" + quote_param(config_.database, '\'') + " charset=utf8mb4";
+  return "host=" + mysql_param(config_.host) + " port=" + std::to_string(config_.port) +
+         " user=" + mysql_param(config_.user) + " password=" + mysql_param(config_.password) +
+         " db=" + mysql_param(config_.database) + " charset=utf8mb4";
 }
 
 void Database::open_slot(Slot& slot) {

@@ -7,6 +7,7 @@ import { Calls } from './ui/Calls'
 import { Queues, ParkingAndConferences } from './ui/Queues'
 import { CallLog } from './ui/CallLog'
 import { Admin } from './ui/Admin'
+import { QosDaily } from './ui/QosDaily'
 import { session, startLive, useSession } from './ui/session'
 import { startNotifier } from './ui/notify'
 import { useLive } from './live/store'
@@ -45,6 +46,7 @@ export function App() {
       <main id="main" tabIndex={-1}>
         {view === 'live' && <Live />}
         {view === 'calllog' && <CallLog />}
+        {view === 'quality' && (role === 'admin' || role === 'supervisor') && <QosDaily />}
         {view === 'admin' && role === 'admin' && <Admin />}
       </main>
       <Toasts />

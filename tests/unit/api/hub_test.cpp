@@ -123,14 +123,19 @@ struct HubTest : ::testing::Test {
   void make_hub() {
     if (!hub) hub = std::make_unique<Hub>(io.get_executor(), engine, auth, actions, opts, [this] { return now; });
   }
-  // One ExtensionStatus frame, its change batch published to the hub.
-  void status(const std::string& ext, int code) {
+  // One ExtensionStatus frame, its change batch published to the hub, in the current turn of
+  // the loop (status_in_turn) or followed by the end of the turn (status).
+  void status_in_turn(const std::string& ext, int code) {
     engine.apply(ami::Message::from_fields({{"Event", "ExtensionStatus"}, {"Exten", ext}, {"Context", "ext-local"},
                                             {"Hint", "PJSIP/" + ext}, {"Status", std::to_string(code)}}),
                  now);
     while (auto b = engine.take_changes()) {
       if (hub) hub->publish(*b);
     }
+  }
+  void status(const std::string& ext, int code) {
+    status_in_turn(ext, code);
+    if (hub) settle();  // coalesced deltas leave when the turn ends
   }
   struct Conn {
     std::shared_ptr<FakePeer> peer;
@@ -420,8 +425,8 @@ TEST_F(HubTest, V1ClientGetsInitialStateThenCoalescedStateUpdates) {
   EXPECT_FALSE(msgs[1]["data"]["extensions"].contains("1005"));
   EXPECT_TRUE(msgs[1]["data"].contains("stats"));
   EXPECT_TRUE(msgs[1]["timestamp"].is_string());
-  status("1001", 1);
-  status("1002", 1);
+  status_in_turn("1001", 1);
+  status_in_turn("1002", 1);
   settle();
   auto updates = c.peer->of_type("state_update");
   ASSERT_EQ(updates.size(), 1u) << "two changes in one turn are one update";
@@ -498,6 +503,79 @@ TEST_F(HubTest, ScopedSnapshotsOfFiveThousandExtensionsHoldExactlyTheScopeAndEve
   EXPECT_EQ(c.peer->received.size(), before) << "an out-of-scope change sent bytes";
   status("10500", 1);
   EXPECT_EQ(c.peer->last()["changes"][0]["id"], "10500");
+}
+
+// The batches applied in one turn of the loop (an AMI read holding a burst of frames) leave as
+// one delta per scope carrying each entity once, as it is at the end of the turn.
+TEST_F(HubTest, BatchesOfOneTurnLeaveAsOneDeltaPerScopeWithEachEntityOnceAndCurrent) {
+  auto c = login("sup");
+  auto agent = login("agent");
+  size_t before = c.peer->received.size(), agent_before = agent.peer->received.size();
+  const uint64_t seq0 = engine.seq();
+  status_in_turn("1001", 8);  // ringing
+  status_in_turn("1005", 1);  // out of the supervisor's scope
+  status_in_turn("1001", 1);  // answered
+  status_in_turn("1002", 1);
+  EXPECT_EQ(c.peer->received.size(), before) << "sent before the turn ended";
+  settle();
+  ASSERT_EQ(c.peer->received.size(), before + 1);
+  auto d = c.peer->last();
+  EXPECT_EQ(d["type"], "delta");
+  EXPECT_EQ(d["seq"], engine.seq());
+  EXPECT_GT(d["first_seq"].get<uint64_t>(), seq0);
+  EXPECT_LE(d["first_seq"].get<uint64_t>(), d["seq"].get<uint64_t>());
+  std::vector<std::string> ids;
+  for (const auto& ch : d["changes"]) ids.push_back(ch["id"]);
+  EXPECT_EQ(ids, (std::vector<std::string>{"1001", "1002"}));
+  EXPECT_EQ(d["changes"][0]["data"]["state"], "in_call") << "the entity as it is now, not as first changed";
+  EXPECT_EQ(agent.peer->received.size(), agent_before) << "the agent's scope saw no change";
+}
+
+TEST_F(HubTest, WithoutCoalescingEveryBatchLeavesAtOnce) {
+  opts.coalesce = false;
+  auto c = login("sup");
+  size_t before = c.peer->received.size();
+  status_in_turn("1001", 1);
+  EXPECT_EQ(c.peer->received.size(), before + 1);
+  EXPECT_EQ(c.peer->last()["first_seq"], c.peer->last()["seq"]);
+}
+
+// Clients connecting one by one while events flow share their scope's snapshot for a moment
+// and get the deltas since it: the state they end with equals a fresh snapshot's.
+TEST_F(HubTest, ASharedSnapshotIsFollowedByTheDeltasSinceAndEndsAtTheFreshState) {
+  auto a = login("sup");
+  const auto first = a.peer->of_type("snapshot").at(0);
+  status("1001", 1);
+  status("1002", 8);
+  const uint64_t built = hub->stats().snapshots;
+  now += 100;  // within the reuse window
+  auto b = login("sup-b");  // same scope
+  EXPECT_EQ(hub->stats().snapshots, built) << "the scope's snapshot was rebuilt";
+  auto msgs = b.peer->messages();
+  ASSERT_GE(msgs.size(), 4u);
+  EXPECT_EQ(msgs[1]["type"], "snapshot");
+  EXPECT_EQ(msgs[1]["seq"], first["seq"]);
+  // Replay what b received the way a client does and compare with a fresh snapshot.
+  std::map<std::string, json> exts;
+  for (const auto& e : msgs[1]["state"]["extensions"]) exts[e["extension"]] = e;
+  uint64_t seq = msgs[1]["seq"];
+  for (size_t i = 2; i < msgs.size(); ++i) {
+    ASSERT_EQ(msgs[i]["type"], "delta");
+    EXPECT_LE(msgs[i]["prev_seq"].get<uint64_t>(), seq) << "a gap";
+    seq = msgs[i]["seq"];
+    for (const auto& ch : msgs[i]["changes"]) {
+      if (ch["op"] == "upsert") exts[ch["id"]] = ch["data"];
+      else exts.erase(ch["id"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(seq, engine.seq());
+  now += 300;  // past the window: a new client gets a snapshot built now
+  auto fresh = login("sup").peer->of_type("snapshot").at(0);
+  EXPECT_EQ(fresh["seq"], engine.seq());
+  std::map<std::string, json> want;
+  for (const auto& e : fresh["state"]["extensions"]) want[e["extension"]] = e;
+  EXPECT_EQ(exts, want);
+  EXPECT_EQ(exts.at("1002")["state"], "ringing");
 }
 
 }  // namespace

@@ -190,7 +190,6 @@ TEST(SetupSql, ThePlannedReadOnlyAccountReadsTheFreePbxSchemasOnARealMariaDbAndC
       "GRANT ALL PRIVILEGES ON *.* TO 'freepbxuser'@'%' WITH GRANT OPTION;");
   test::TempDir dir("opdesk-setup");
   fake_freepbx(dir.path());
-  // (A quote in the password is refused by the store's connect string; setup then prints the SQL.)
   write(dir.file("etc/freepbx.conf"), "<?php\n$amp_conf['AMPDBUSER'] = 'freepbxuser';\n$amp_conf['AMPDBPASS'] = 'fpbx-pass';\n");
   Inputs in;
   in.root = dir.path();

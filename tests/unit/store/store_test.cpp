@@ -103,6 +103,24 @@ TEST(StoreErrors, WrongMariaDbPasswordIsReportedAsUnavailable) {
   EXPECT_THROW(store.migrate(), Unavailable);
 }
 
+// A FreePBX database password may hold quotes, backslashes and spaces: all reach MariaDB as
+// typed (the connect string escapes them), and one character less is refused.
+TEST(StoreErrors, AMariaDbPasswordWithQuotesBackslashesAndSpacesConnects) {
+  auto c = testing::mariadb_config("quotepw");
+  const std::string password = R"(it's a "pass" \ ;x)";
+  c.user = "quote_user";
+  c.password = password;
+  opdesk::test::MariaDbServer::shared().root_sql(
+      R"(CREATE USER IF NOT EXISTS 'quote_user'@'%' IDENTIFIED BY 'it''s a "pass" \\ ;x';)"
+      " GRANT ALL PRIVILEGES ON `" + c.database + "`.* TO 'quote_user'@'%';");
+  Store store(c);
+  EXPECT_EQ(store.migrate(), 1);
+  EXPECT_EQ(store.users().count(), 0);
+  c.password = password.substr(0, password.size() - 1);
+  Store wrong(c);
+  EXPECT_THROW(wrong.migrate(), Unavailable);
+}
+
 TEST(StoreErrors, SqliteFileInAnUnwritablePlaceIsReportedAsUnavailable) {
   opdesk::test::TempDir dir;
   const std::string blocker = dir.file("not-a-dir");

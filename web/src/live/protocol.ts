@@ -28,7 +28,7 @@ export interface Snapshot {
 }
 export type Kind = 'extension' | 'call' | 'queue' | 'parked' | 'conference' | 'pbx'
 export type Change = { op: 'upsert'; kind: Kind; id: string; data: any } | { op: 'remove'; kind: Kind; id: string }
-export interface Delta { type: 'delta'; epoch: number; seq: number; prev_seq?: number; server_time: number; changes: Change[] }
+export interface Delta { type: 'delta'; epoch: number; seq: number; first_seq?: number; prev_seq?: number; server_time: number; changes: Change[] }
 export interface User {
   id: number; username: string; name?: string; role: 'admin' | 'supervisor' | 'agent' | string; extension?: string | null
   monitor_modes: string[]; allowed_agent_extensions?: string[] | null; allowed_queue_names?: string[] | null; active?: boolean

@@ -8,7 +8,6 @@ import type { User as MeUser } from '../live/protocol'
 type User = MeUser & { allowed_extensions?: string[]; allowed_queues?: string[]; group_ids?: number[] }
 interface Group { id: number; name: string }
 import { toast } from './session'
-import { QosDaily } from './QosDaily'
 import { AdminCrm } from './AdminCrm'
 import { AdminDirectory } from './AdminDirectory'
 import { AdminHealth } from './AdminHealth'
@@ -280,7 +279,6 @@ const adminTabs: { key: string; label: string; render: () => ReactNode }[] = [
   { key: 'keys', label: 'admin.apikeys', render: () => <ApiKeys /> },
   { key: 'settings', label: 'admin.settings', render: () => <Settings /> },
   { key: 'audit', label: 'admin.audit', render: () => <Audit /> },
-  { key: 'quality', label: 'qos.daily_title', render: () => <QosDaily /> },
   { key: 'crm', label: 'crm.title', render: () => <AdminCrm /> },
   { key: 'directory', label: 'directory.title', render: () => <AdminDirectory /> },
   { key: 'softphone', label: 'softphone.admin.title', render: () => <AdminSoftphone /> },

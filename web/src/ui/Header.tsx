@@ -8,7 +8,7 @@ import { setTheme, useTheme } from './theme'
 import { requestNotify, soundsOn, setSounds } from './notify'
 import { useState } from 'react'
 
-export type View = 'live' | 'calllog' | 'admin'
+export type View = 'live' | 'calllog' | 'quality' | 'admin'
 
 function ConnState() {
   const { t } = useTranslation()
@@ -42,6 +42,8 @@ export function Header({ view, setView }: { view: View; setView: (v: View) => vo
   const theme = useTheme()
   const [sounds, setS] = useState(soundsOn())
   const nav: [View, string][] = [['live', 'nav.live'], ['calllog', 'nav.calllog']]
+  // Daily quality is scoped on the server: supervisors see the extensions they supervise.
+  if (user?.role === 'admin' || user?.role === 'supervisor') nav.push(['quality', 'qos.daily_title'])
   if (user?.role === 'admin') nav.push(['admin', 'nav.admin'])
   return (
     <header className="top">

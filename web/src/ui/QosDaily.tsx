@@ -14,7 +14,8 @@ const num = (v: number | null, d = 1) => (v == null ? '–' : v.toFixed(d))
 export function QosDaily() {
   const { t } = useTranslation()
   const [date, setDate] = useState(today())
-  const q = useQuery({ queryKey: ['qos-daily', date], queryFn: () => api<DailyReply>(`/api/qos/daily?date=${encodeURIComponent(date)}`), placeholderData: keepPreviousData })
+  // Calls keep ending while the page is open: fetched on every visit and every 30 s.
+  const q = useQuery({ queryKey: ['qos-daily', date], queryFn: () => api<DailyReply>(`/api/qos/daily?date=${encodeURIComponent(date)}`), placeholderData: keepPreviousData, staleTime: 0, refetchInterval: 30_000 })
   return (
     <div data-testid="qos-daily">
       <label>{t('qos.date')} <input type="date" value={date} onChange={(e) => e.target.value && setDate(e.target.value)} data-testid="qos-daily-date" /></label>

@@ -30,3 +30,22 @@ describe('header connection state', () => {
     expect(screen.getByTestId('pbx-banner')).toBeTruthy()
   })
 })
+
+describe('header navigation by role', () => {
+  afterEach(() => { cleanup(); resetLive() })
+  const navFor = (role: string) => {
+    session.setState({ user: { id: 2, username: 'u', name: 'U', role, extension: '1002', monitor_modes: [] } })
+    liveStore.setState({ conn: 'live', hasSnapshot: true, pbx: { connected: true } })
+    show()
+    return screen.getAllByRole('button').map((b) => b.dataset.testid).filter((id) => id?.startsWith('nav-'))
+  }
+  it('gives supervisors the quality report of their scope but not the admin pages', () => {
+    expect(navFor('supervisor')).toEqual(['nav-live', 'nav-calllog', 'nav-quality'])
+  })
+  it('gives agents neither', () => {
+    expect(navFor('agent')).toEqual(['nav-live', 'nav-calllog'])
+  })
+  it('gives admins both', () => {
+    expect(navFor('admin')).toEqual(['nav-live', 'nav-calllog', 'nav-quality', 'nav-admin'])
+  })
+})
