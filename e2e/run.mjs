@@ -48,6 +48,16 @@ async function until(fn, ms, what) {
   }
 }
 
+// The simulated office calls at random: when a scenario needs a call now, the admin places one
+// (click-to-call between two idle phones, optionally among `among`; the simulated callee answers).
+async function placeCall(admin, among = null, avoid = []) {
+  const st = await admin.get('/api/state')
+  const idle = st.extensions.filter((e) => e.state === 'idle' && e.registered && (!among || among.includes(e.extension)) && !avoid.includes(e.extension)).map((e) => e.extension)
+  if (idle.length < 2) return false
+  await admin.post('/api/actions/originate', { from: idle[0], number: idle[idle.length - 1] }).catch(() => {})
+  return true
+}
+
 async function main() {
   server = await startServer(['--sim-speed', process.env.E2E_SIM_SPEED ?? '4'])
   console.log(`server at ${server.url}`)
@@ -65,7 +75,7 @@ async function main() {
     await login(page, server.url, 'admin', server.password)
     expect((await page.getByTestId('current-user').textContent()).includes('Admin'), 'the header does not show the role')
     const call = page.locator('li[data-testid^="call-"]').first()
-    await call.waitFor({ timeout: 30000 })
+    await call.waitFor({ timeout: 15000 }).catch(async () => { await placeCall(admin); await call.waitFor({ timeout: 30000 }) })
     const id = (await call.getAttribute('data-testid')).slice(5)
     const timer = page.getByTestId(`dur-${id}`)
     const t1 = await timer.textContent()
@@ -126,7 +136,7 @@ async function main() {
     let verified = null, lastErr = ''
     for (let attempt = 0; attempt < 4 && !verified; attempt++) {
       const tile = sup.locator('article[data-testid^="ext-"][data-state="in_call"]:has([data-testid="action-listen"])').first()
-      await tile.waitFor({ timeout: 60000 })
+      await tile.waitFor({ timeout: 15000 }).catch(async () => { await placeCall(admin, scope, [supExt]); await tile.waitFor({ timeout: 45000 }) })
       const target = (await tile.getAttribute('data-testid')).slice(4)
       await armToasts(sup)
       await tile.getByTestId('action-listen').click()
@@ -164,13 +174,7 @@ async function main() {
         const st = await admin.get('/api/state')
         const c = st.calls.find((x) => x.direction === 'internal' && x.state === 'up' && x.parties.filter((p) => p.extension).length === 2)
         if (c) return c.parties[0].extension
-        if (Date.now() - placedAt > 15000) {
-          const idle = st.extensions.filter((e) => e.state === 'idle' && e.registered && e.extension !== supExt).map((e) => e.extension)
-          if (idle.length >= 2) {
-            placedAt = Date.now()
-            await admin.post('/api/actions/originate', { from: idle[0], number: idle[idle.length - 1] }).catch(() => {})
-          }
-        }
+        if (Date.now() - placedAt > 15000 && await placeCall(admin, null, [supExt])) placedAt = Date.now()
         return null
       }, 60000, 'an internal call')
       const src = page.getByTestId(`ext-${from}`)
@@ -253,9 +257,11 @@ async function main() {
   })
 
   await scenario('call log filters to calls with a recording, plays one and exports CSV', async () => {
-    // Calls reach the log when they end: wait for one with a recording (the UI must then find it).
-    await until(async () => (await admin.get('/api/call-log?has_recording=true&limit=1')).items.length > 0, 90000, 'a recorded call in the log')
+    // Calls reach the log when they end: wait for an answered one with a recording (the UI must
+    // then find it; a busy or unanswered call may leave an empty recording, as FreePBX does).
+    await until(async () => (await admin.get('/api/call-log?has_recording=true&outcome=answered&limit=1')).items.length > 0, 90000, 'a recorded call in the log')
     await page.getByTestId('nav-calllog').click()
+    await page.getByTestId('log-outcome').selectOption('answered')
     await page.getByTestId('log-has-recording').check()
     await page.getByTestId('log-apply').click()
     const audio = page.getByTestId('rec-audio').first()

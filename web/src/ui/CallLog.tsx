@@ -40,10 +40,14 @@ export function Player({ url }: { url: string }) {
   const { t } = useTranslation()
   const [rate, setRate] = useState(1)
   const el = useRef<HTMLAudioElement | null>(null)
+  // A busy or unanswered call can leave a recording without audio (FreePBX does): say so.
+  const [problem, setProblem] = useState<'' | 'empty' | 'error'>('')
   const seek = (d: number) => { const a = el.current; if (a) a.currentTime = Math.max(0, Math.min(a.duration || 0, a.currentTime + d)) }
   return (
     <span className="player" role="group" aria-label={t('log.player')}>
-      <audio controls preload="metadata" src={url} data-testid="rec-audio" ref={(a) => { el.current = a; if (a) a.playbackRate = rate }} />
+      <audio controls preload="metadata" src={url} data-testid="rec-audio" ref={(a) => { el.current = a; if (a) a.playbackRate = rate }}
+        onLoadedMetadata={(e) => setProblem(e.currentTarget.duration > 0 ? '' : 'empty')} onError={() => setProblem('error')} />
+      {problem && <small className="muted" role="status" data-testid="rec-problem">{t(problem === 'empty' ? 'log.rec_empty' : 'log.rec_error')}</small>}
       <button type="button" className="icon-btn" aria-label={t('log.back10')} title={t('log.back10')} onClick={() => seek(-10)}><Rewind size={14} aria-hidden /></button>
       <button type="button" className="icon-btn" aria-label={t('log.fwd10')} title={t('log.fwd10')} onClick={() => seek(10)}><FastForward size={14} aria-hidden /></button>
       <select aria-label={t('log.speed')} value={rate} onChange={(e) => setRate(Number(e.target.value))}>
