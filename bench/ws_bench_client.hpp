@@ -145,24 +145,17 @@ class Client : public std::enable_shared_from_this<Client> {
   std::string error_;  // why it ended, when the server refused or closed it
 };
 
-// The `seq` value after the last (delta) or first (state) `"seq":` in a frame; 0 if none.
-// The number after the last `"key":` in the payload (0 when absent).
-inline uint64_t field_of(std::string_view payload, std::string_view key) {
+// The number after the last (or first) `"key":` in a frame; 0 if none.
+inline uint64_t field_of(std::string_view payload, std::string_view key, bool last = true) {
   std::string pat = "\"" + std::string(key) + "\":";
-  size_t at = payload.rfind(pat);
+  size_t at = last ? payload.rfind(pat) : payload.find(pat);
   if (at == std::string_view::npos) return 0;
   uint64_t v = 0;
   std::from_chars(payload.data() + at + pat.size(), payload.data() + payload.size(), v);
   return v;
 }
 
-inline uint64_t seq_of(std::string_view payload, bool last) {
-  size_t at = last ? payload.rfind("\"seq\":") : payload.find("\"seq\":");
-  if (at == std::string_view::npos) return 0;
-  uint64_t v = 0;
-  const char* p = payload.data() + at + 6;
-  std::from_chars(p, payload.data() + payload.size(), v);
-  return v;
-}
+// The `seq` value after the last (delta) or first (state) `"seq":` in a frame; 0 if none.
+inline uint64_t seq_of(std::string_view payload, bool last) { return field_of(payload, "seq", last); }
 
 }  // namespace wsbench

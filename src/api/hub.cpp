@@ -287,7 +287,6 @@ Hub::Hub(asio::any_io_executor ex, const pbx::Engine& engine, Authenticator& aut
     : ex_(ex), engine_(engine), auth_(auth), actions_(actions), opts_(std::move(opts)),
       now_ms_(std::move(now_ms)) {
   epoch_ = engine_.epoch();
-  last_seq_ = engine_.seq();
   // One timer for housekeeping: slow clients, expired tokens, auth timeouts, idle groups.
   asio::co_spawn(ex_, [this]() -> asio::awaitable<void> {
     asio::steady_timer t(ex_);
@@ -560,11 +559,9 @@ void Hub::publish(const pbx::ChangeBatch& batch) {
     pending_.clear();
     pending_index_.clear();
     epoch_ = batch.epoch;
-    last_seq_ = batch.seq;
     reset_groups_for_epoch();
     return;
   }
-  last_seq_ = batch.seq;
   if (pending_.empty()) pending_first_seq_ = batch.seq;
   pending_seq_ = batch.seq;
   for (const auto& ch : batch.changes) {

@@ -142,7 +142,6 @@ class Hub {
   std::map<std::string, std::unique_ptr<Group>> groups_;
   uint64_t next_client_id_ = 1;
   uint64_t epoch_ = 0;
-  uint64_t last_seq_ = 0;
   bool stopped_ = false;
   HubStats stats_;
   struct CachedSnapshot {

@@ -31,11 +31,11 @@ std::string conflict_field(const std::string& msg) {
 
 // SOCI's SQLite connect-string parser accepts a double-quoted value with no escape: a path
 // with a double quote cannot be expressed, so it is refused with a clear message.
-std::string quote_param(const std::string& v, char q) {
-  if (v.find(q) != std::string::npos) {
-    throw ValidationError("database", std::string("database settings must not contain ") + q);
+std::string sqlite_param(const std::string& v) {
+  if (v.find('"') != std::string::npos) {
+    throw ValidationError("database", "database settings must not contain \"");
   }
-  return q + v + q;
+  return '"' + v + '"';
 }
 
 // SOCI's MySQL backend reads a quoted value up to the next unescaped ' and takes the character
@@ -75,7 +75,7 @@ Database::Database(DbConfig config) : config_(std::move(config)) {
 Database::~Database() = default;
 
 std::string Database::connect_string() const {
-  if (dialect_ == Dialect::Sqlite) return "db=" + quote_param(config_.sqlite_path, '"') + " timeout=5";
+  if (dialect_ == Dialect::Sqlite) return "db=" + sqlite_param(config_.sqlite_path) + " timeout=5";
   return "host=" + mysql_param(config_.host) + " port=" + std::to_string(config_.port) +
          " user=" + mysql_param(config_.user) + " password=" + mysql_param(config_.password) +
          " db=" + mysql_param(config_.database) + " charset=utf8mb4";

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Login } from './ui/Login'
-import { Header, ReconnectBanner, type View } from './ui/Header'
+import { Header, ReconnectBanner, seesQuality, type View } from './ui/Header'
 import { Extensions } from './ui/Extensions'
 import { Calls } from './ui/Calls'
 import { Queues, ParkingAndConferences } from './ui/Queues'
@@ -46,7 +46,7 @@ export function App() {
       <main id="main" tabIndex={-1}>
         {view === 'live' && <Live />}
         {view === 'calllog' && <CallLog />}
-        {view === 'quality' && (role === 'admin' || role === 'supervisor') && <QosDaily />}
+        {view === 'quality' && seesQuality(role) && <QosDaily />}
         {view === 'admin' && role === 'admin' && <Admin />}
       </main>
       <Toasts />

@@ -9,6 +9,8 @@ import { requestNotify, soundsOn, setSounds } from './notify'
 import { useState } from 'react'
 
 export type View = 'live' | 'calllog' | 'quality' | 'admin'
+// Daily quality is scoped on the server: supervisors see the extensions they supervise.
+export const seesQuality = (role?: string) => role === 'admin' || role === 'supervisor'
 
 function ConnState() {
   const { t } = useTranslation()
@@ -42,8 +44,7 @@ export function Header({ view, setView }: { view: View; setView: (v: View) => vo
   const theme = useTheme()
   const [sounds, setS] = useState(soundsOn())
   const nav: [View, string][] = [['live', 'nav.live'], ['calllog', 'nav.calllog']]
-  // Daily quality is scoped on the server: supervisors see the extensions they supervise.
-  if (user?.role === 'admin' || user?.role === 'supervisor') nav.push(['quality', 'qos.daily_title'])
+  if (seesQuality(user?.role)) nav.push(['quality', 'qos.daily_title'])
   if (user?.role === 'admin') nav.push(['admin', 'nav.admin'])
   return (
     <header className="top">
