@@ -1,7 +1,7 @@
 // Load-side pieces of ws_bench: a latency histogram and a minimal WebSocket client.
 //
-// The client speaks just enough RFC 6455 for the bench: the HTTP upgrade (token in the query,
-// as `/ws?token=` allows), then server→client frames, which are never masked (§5.1), read by
+// The client speaks just enough RFC 6455 for the bench: the HTTP upgrade (token and protocol in the query,
+// as `/ws?protocol=opdesk&token=` allows), then server→client frames, which are never masked (§5.1), read by
 // length prefix. It never parses JSON: it reads the `seq` of each delta (the hub's object keys
 // are sorted, so a delta's own `seq` is the last one in the frame) or of a baseline state frame
 // (which starts with it) and turns it into a latency against the server's receive stamps.
@@ -59,7 +59,7 @@ class Client : public std::enable_shared_from_this<Client> {
   void start(uint16_t port, const std::string& token, std::function<void(bool)> on_done) {
     done_ = std::move(on_done);
     boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), port);
-    request_ = "GET /ws?token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+    request_ = "GET /ws?protocol=opdesk&token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                "Sec-WebSocket-Version: 13\r\n\r\n";
     sock_.async_connect(ep, [self = shared_from_this()](auto ec) {

@@ -29,7 +29,8 @@ export function findBinary() {
 export async function startServer(extraArgs = []) {
   const bin = findBinary()
   if (!bin) throw new Error(`opdesk binary not found (looked for $OPDESK_BIN, ${join(repo, 'build/opdesk')}, build/*/opdesk, build/*/src/opdesk); build it first`)
-  if (!existsSync(join(repo, 'web', 'dist', 'index.html'))) throw new Error('web/dist is missing: run `npm run build` in web/ first')
+  const web = process.env.OPDESK_SERVER_WEB_DIR || join(repo, 'web', 'dist')  // the served web root
+  if (!existsSync(join(web, 'index.html'))) throw new Error(`${web} is missing: run \`npm run build\` in web/ first`)
   const dataDir = mkdtempSync(join(tmpdir(), 'opdesk-e2e-'))
   const password = 'E2e-' + randomBytes(12).toString('hex')
   const child = spawn(bin, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs],
@@ -74,4 +75,16 @@ export async function adminApi(srv) {
     return res.status === 204 ? null : res.json()
   }
   return { get: (p) => call('GET', p), post: (p, b) => call('POST', p, b), token: access_token }
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+/** Polls fn every `every` ms until it returns a truthy value (or throws after `ms`). */
+export async function until(fn, ms, what, every = 400) {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await fn()
+    if (v) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(every)
+  }
 }

@@ -1,143 +1,37 @@
-// Action planning; see actions.hpp. One function per action, registered in one table.
+// Action planning; see actions.hpp. One function per action, registered in one table with the
+// parameters it accepts; the typed reader and entity resolution live in action_resolve.cpp.
 #include "actions.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <functional>
 #include <map>
 #include <regex>
+
+#include "action_resolve.hpp"
 
 namespace opdesk::api {
 using json = nlohmann::json;
 
 namespace {
-
-struct Refusal {
-  ActionError e;
-};
-[[noreturn]] void refuse(int status, std::string code, std::string message) {
-  throw Refusal{{status, std::move(code), std::move(message)}};
-}
-
-const std::regex kExtRe("^[A-Za-z0-9*#_+-]{1,32}$");
-const std::regex kNumberRe("^\\+?[0-9*#]{2,20}$");
-const std::regex kQueueRe("^[A-Za-z0-9._@+-]{1,64}$");
-const std::regex kIfaceRe("^[A-Za-z0-9]{1,16}/[A-Za-z0-9_.@/+-]{1,80}$");
-const std::regex kReasonRe("^[^\\x00-\\x1f\\x7f]{0,64}$");
-const std::regex kCallIdRe("^[A-Za-z0-9._-]{1,80}$");
-
-struct Ctx {
-  const json& p;
-  const Principal& who;
-  const pbx::Engine& engine;
-  const ActionOptions& opts;
-  int64_t now;
-};
-
-std::string str(const json& p, const char* field) {
-  auto it = p.find(field);
-  if (it == p.end() || it->is_null()) return {};
-  if (it->is_number_integer()) return std::to_string(it->get<long long>());
-  if (!it->is_string()) refuse(400, "request.field.invalid", std::string(field) + " must be a string");
-  return it->get<std::string>();
-}
-
-std::string need(const json& p, const char* field, const std::regex& re, const char* what) {
-  std::string v = str(p, field);
-  if (v.empty()) refuse(400, "request.field.missing", std::string(field) + " is required");
-  if (!std::regex_match(v, re)) refuse(400, "request.field.invalid", std::string(field) + " must be " + what);
-  return v;
-}
-
-std::string tech_of(const Ctx& c, const std::string& ext) {
-  const pbx::Extension* e = c.engine.find_extension(ext);
-  return e && !e->tech.empty() ? e->tech : "PJSIP";
-}
-
-const pbx::Extension& known_extension(const Ctx& c, const std::string& ext) {
-  const pbx::Extension* e = c.engine.find_extension(ext);
-  if (!e) refuse(404, "pbx.target.not_found", "no extension " + ext);
-  return *e;
-}
-
-void check_scope(const Ctx& c, const std::string& ext) {
-  if (!c.who.sees_extension(ext)) refuse(403, "access.scope.forbidden", "extension " + ext + " is outside your scope");
-}
-
-// The extension's live channel, preferring an answered one.
-const pbx::Channel& live_channel(const Ctx& c, const std::string& ext) {
-  const pbx::Channel* best = nullptr;
-  for (const pbx::Channel* ch : c.engine.channels_of_extension(ext)) {
-    if (ch->spy) continue;
-    if (!best || (ch->state == 6 && best->state != 6)) best = ch;
-  }
-  if (!best) refuse(409, "pbx.target.not_in_call", "extension " + ext + " has no active call");
-  return *best;
-}
-
-// The other real party of the call `ch` belongs to (the one a transfer moves).
-const pbx::Party* peer_of(const Ctx& c, const pbx::Channel& ch) {
-  const pbx::Call* call = c.engine.find_call(ch.call_id);
-  if (!call) return nullptr;
-  for (const auto& party : call->parties) {
-    if (party.channel != ch.name && !party.channel.empty()) return &party;
-  }
-  return nullptr;
-}
-
-// The target extension from `target`/`extension`, or the first in-scope party of `call_id`.
-std::string target_extension(const Ctx& c) {
-  std::string t = str(c.p, "target");
-  if (t.empty()) t = str(c.p, "extension");
-  if (t.empty()) t = str(c.p, "source");
-  if (!t.empty() && c.engine.find_call(t) && !c.engine.find_extension(t)) {
-    std::string id = t;
-    t.clear();
-    for (const auto& party : c.engine.find_call(id)->parties) {
-      if (!party.extension.empty() && c.who.sees_extension(party.extension)) {
-        t = party.extension;
-        break;
-      }
-    }
-    if (t.empty()) refuse(403, "access.scope.forbidden", "that call is outside your scope");
-  }
-  if (t.empty()) {
-    std::string id = str(c.p, "call_id");
-    if (!id.empty()) {
-      if (!std::regex_match(id, kCallIdRe)) refuse(400, "request.field.invalid", "call_id is invalid");
-      const pbx::Call* call = c.engine.find_call(id);
-      if (!call) refuse(404, "pbx.target.not_found", "no call " + id);
-      for (const auto& party : call->parties) {
-        if (!party.extension.empty() && c.who.sees_extension(party.extension)) return party.extension;
-      }
-      refuse(403, "access.scope.forbidden", "that call is outside your scope");
-    }
-  }
-  if (t.empty()) refuse(400, "request.field.missing", "target is required");
-  if (!std::regex_match(t, kExtRe)) refuse(400, "request.field.invalid", "target must be an extension or call id");
-  known_extension(c, t);
-  check_scope(c, t);
-  return t;
-}
-
-std::string own_extension(const Ctx& c) {
-  if (!c.who.extension) refuse(409, "user.extension.missing", "your account has no extension");
-  return *c.who.extension;
-}
+using namespace detail;
 
 ActionPlan spy(const Ctx& c, const std::string& mode) {
   if (!c.who.can_monitor(mode)) {
     refuse(403, "access.monitor_mode.forbidden", "you are not allowed to " + mode);
   }
-  std::string target = target_extension(c);
-  std::string sup = str(c.p, "supervisor");
+  const pbx::Call* call = named_call(c);
+  std::string target = target_extension(c, call);
+  std::string sup = str(c, "supervisor");
   if (sup.empty() || (c.who.extension && sup == *c.who.extension)) {
     sup = own_extension(c);
   } else if (!c.who.is_admin()) {
-    refuse(403, "access.supervisor.forbidden", "only admins may ring another supervisor phone");
+    refuse(403, "access.supervisor.forbidden", "only admins may ring another supervisor phone", "supervisor");
   }
-  if (!std::regex_match(sup, kExtRe)) refuse(400, "request.field.invalid", "supervisor must be an extension");
-  known_extension(c, sup);
-  if (sup == target) refuse(400, "request.field.invalid", "you cannot monitor your own extension");
-  const pbx::Channel& ch = live_channel(c, target);
+  if (!std::regex_match(sup, kExtRe)) refuse(400, "request.field.invalid", "supervisor must be an extension", "supervisor");
+  known_extension(c, sup, "supervisor");
+  if (sup == target) refuse(400, "request.field.invalid", "you cannot monitor your own extension", "target");
+  const pbx::Channel& ch = live_channel(c, target, call);
   std::string opts = mode == "listen" ? "qE" : mode == "whisper" ? "qwE" : "qBE";
   if (c.opts.spy_switchable) opts += "d";
   std::string label = mode == "listen" ? "Listen" : mode == "whisper" ? "Whisper" : "Barge";
@@ -157,38 +51,63 @@ ActionPlan spy(const Ctx& c, const std::string& mode) {
   return plan;
 }
 
+ami::Action hangup_of(const std::string& channel) {
+  return ami::Action("Hangup").set("Channel", channel).set("Cause", "16");
+}
+
+// hangup: one channel (`channel`), the target's leg (in `call_id` when both are given), or the
+// whole `call_id` when every extension in it is in scope.
 ActionPlan hangup(const Ctx& c) {
-  std::string channel = str(c.p, "channel");
+  const pbx::Call* call = named_call(c);
+  std::string channel = str(c, "channel");
   ActionPlan plan;
   if (!channel.empty()) {
+    if (has_target(c)) refuse(400, "request.field.invalid", "give channel or target, not both", "channel");
     const pbx::Channel* ch = c.engine.find_channel(channel);
-    if (!ch) refuse(404, "pbx.target.not_found", "no channel " + channel);
+    if (!ch) refuse(404, "pbx.channel.not_found", "no channel " + channel, "channel");
     if (ch->extension.empty() ? !c.who.all : !c.who.sees_extension(ch->extension)) {
-      refuse(403, "access.scope.forbidden", "that channel is outside your scope");
+      refuse(403, "access.scope.forbidden", "that channel is outside your scope", "channel");
+    }
+    if (call && ch->call_id != call->id) {
+      refuse(409, "pbx.target.not_in_call", "channel " + ch->name + " is not in call " + call->id, "channel");
     }
     plan.target = ch->name;
-    plan.ami.push_back(ami::Action("Hangup").set("Channel", ch->name).set("Cause", "16"));
+    plan.ami.push_back(hangup_of(ch->name));
     return plan;
   }
-  std::string call_id = str(c.p, "call_id");
-  std::string ext = target_extension(c);
-  if (!call_id.empty()) {
-    const pbx::Call* call = c.engine.find_call(call_id);
-    plan.target = call_id;
-    for (const auto& party : call->parties) {
-      if (!party.channel.empty()) plan.ami.push_back(ami::Action("Hangup").set("Channel", party.channel).set("Cause", "16"));
+  if (call && !has_target(c)) {
+    if (!owns_call(c, *call)) {
+      refuse(403, "access.scope.forbidden", "call " + call->id + " has parties outside your scope", "call_id");
     }
+    plan.target = call->id;
+    for (const auto& party : call->parties) {
+      if (!party.channel.empty()) plan.ami.push_back(hangup_of(party.channel));
+    }
+    if (plan.ami.empty()) refuse(409, "pbx.call.ended", "call " + call->id + " has no live channel", "call_id");
     return plan;
   }
-  const pbx::Channel& ch = live_channel(c, ext);
+  std::string ext = target_extension(c, call);
+  const pbx::Channel& ch = live_channel(c, ext, call);
   plan.target = ext;
-  plan.ami.push_back(ami::Action("Hangup").set("Channel", ch.name).set("Cause", "16"));
+  plan.ami.push_back(hangup_of(ch.name));
   return plan;
 }
 
+// Upstream clients may send the dial context and priority: accepted only as the configured ones.
+void check_dial_target(const Ctx& c) {
+  std::string ctx = str(c, "context");
+  if (!ctx.empty() && ctx != c.opts.context) {
+    refuse(400, "request.field.invalid", "context must be " + c.opts.context + " (the configured dial context)", "context");
+  }
+  std::string prio = str(c, "priority");
+  if (!prio.empty() && prio != "1") refuse(400, "request.field.invalid", "priority must be 1", "priority");
+}
+
 ActionPlan redirect_peer(const Ctx& c, const std::string& destination, const char* what) {
-  std::string ext = target_extension(c);
-  const pbx::Channel& ch = live_channel(c, ext);
+  check_dial_target(c);
+  const pbx::Call* call = named_call(c);
+  std::string ext = target_extension(c, call);
+  const pbx::Channel& ch = live_channel(c, ext, call);
   const pbx::Party* peer = peer_of(c, ch);
   std::string moved = peer ? peer->channel : ch.name;
   ActionPlan plan;
@@ -203,14 +122,16 @@ ActionPlan redirect_peer(const Ctx& c, const std::string& destination, const cha
 }
 
 ActionPlan transfer(const Ctx& c) {
-  std::string dest = need(c.p, "destination", kNumberRe, "a number or extension (digits, * #, optional leading +)");
+  std::string dest = need(c, "destination", kNumberRe, "a number or extension (digits, * #, optional leading +)");
   return redirect_peer(c, dest, "blind");
 }
 
 ActionPlan attended(const Ctx& c) {
-  std::string dest = need(c.p, "destination", kNumberRe, "a number or extension");
-  std::string ext = target_extension(c);
-  const pbx::Channel& ch = live_channel(c, ext);
+  check_dial_target(c);
+  std::string dest = need(c, "destination", kNumberRe, "a number or extension");
+  const pbx::Call* call = named_call(c);
+  std::string ext = target_extension(c, call);
+  const pbx::Channel& ch = live_channel(c, ext, call);
   ActionPlan plan;
   plan.target = ext;
   plan.ami.push_back(ami::Action("Atxfer").set("Channel", ch.name).set("Exten", dest).set("Context", c.opts.context));
@@ -221,18 +142,18 @@ ActionPlan attended(const Ctx& c) {
 ActionPlan take_over(const Ctx& c) { return redirect_peer(c, own_extension(c), "take_over"); }
 
 ActionPlan park(const Ctx& c) {
-  std::string ext = target_extension(c);
-  const pbx::Channel& ch = live_channel(c, ext);
+  std::string lot = str(c, "lot");
+  if (!lot.empty() && !std::regex_match(lot, kQueueRe)) refuse(400, "request.field.invalid", "lot is not a parking lot name", "lot");
+  const pbx::Call* call = named_call(c);
+  std::string ext = target_extension(c, call);
+  const pbx::Channel& ch = live_channel(c, ext, call);
   const pbx::Party* peer = peer_of(c, ch);
-  if (!peer) refuse(409, "pbx.target.no_peer", "extension " + ext + " is not talking to anyone");
+  if (!peer) refuse(409, "pbx.target.no_peer", "extension " + ext + " is not talking to anyone", "target");
   ActionPlan plan;
   plan.target = ext;
   ami::Action a("Park");
   a.set("Channel", peer->channel).set("TimeoutChannel", ch.name).set("AnnounceChannel", ch.name);
-  if (auto lot = str(c.p, "lot"); !lot.empty()) {
-    if (!std::regex_match(lot, kQueueRe)) refuse(400, "request.field.invalid", "lot is invalid");
-    a.set("Parkinglot", lot);
-  }
+  if (!lot.empty()) a.set("Parkinglot", lot);
   plan.ami.push_back(std::move(a));
   plan.data = {{"parked_channel", peer->channel}};
   return plan;
@@ -241,14 +162,14 @@ ActionPlan park(const Ctx& c) {
 // Pickup: ring my phone; when I answer, PickupChan takes exactly the ringing leg (full name).
 ActionPlan pickup(const Ctx& c) {
   std::string me = own_extension(c);
-  known_extension(c, me);
-  std::string ext = target_extension(c);
-  if (ext == me) refuse(400, "request.field.invalid", "you cannot pick up your own phone");
+  known_extension(c, me, "target");
+  std::string ext = target_extension(c, nullptr);
+  if (ext == me) refuse(400, "request.field.invalid", "you cannot pick up your own phone", "target");
   const pbx::Channel* ringing = nullptr;
   for (const pbx::Channel* ch : c.engine.channels_of_extension(ext)) {
     if (!ch->spy && !ch->local && ch->state == 5) ringing = ch;  // 5 = Ringing (a called leg)
   }
-  if (!ringing) refuse(409, "pbx.target.not_ringing", "extension " + ext + " is not ringing");
+  if (!ringing) refuse(409, "pbx.target.not_ringing", "extension " + ext + " is not ringing", "target");
   std::string id = "pickup-" + me + "-" + ext + "-" + std::to_string(c.now);
   ActionPlan plan;
   plan.target = ext;
@@ -264,28 +185,35 @@ ActionPlan pickup(const Ctx& c) {
   return plan;
 }
 
+// originate / click_to_call: `from` (upstream click-to-call: `extension`) defaults to my phone.
 ActionPlan originate(const Ctx& c) {
-  std::string from = str(c.p, "from");
-  if (from.empty()) from = own_extension(c);
-  if (!std::regex_match(from, kExtRe)) refuse(400, "request.field.invalid", "from must be an extension");
-  known_extension(c, from);
-  if (!(c.who.extension && *c.who.extension == from) && !(c.who.role != "agent" && c.who.sees_extension(from))) {
-    refuse(403, "access.scope.forbidden", "you may not place calls from extension " + from);
+  std::string from = str(c, "from");
+  const char* from_field = "from";
+  if (std::string alias = str(c, "extension"); !alias.empty()) {
+    if (!from.empty() && alias != from) refuse(400, "request.field.invalid", "from and extension name different phones", "extension");
+    if (from.empty()) from = alias, from_field = "extension";
   }
-  std::string number = str(c.p, "number");
+  if (from.empty()) from = own_extension(c);
+  if (!std::regex_match(from, kExtRe)) refuse(400, "request.field.invalid", std::string(from_field) + " must be an extension", from_field);
+  known_extension(c, from, from_field);
+  if (!(c.who.extension && *c.who.extension == from) && !(c.who.role != "agent" && c.who.sees_extension(from))) {
+    refuse(403, "access.scope.forbidden", "you may not place calls from extension " + from, from_field);
+  }
+  std::string number = str(c, "number");
+  if (number.empty()) refuse(400, "request.field.missing", "number is required", "number");
   std::string cleaned;
   for (char ch : number) {
     if (ch != ' ' && ch != '-' && ch != '.' && ch != '(' && ch != ')') cleaned += ch;
   }
-  if (!std::regex_match(cleaned, kNumberRe)) refuse(400, "request.field.invalid", "number must be 2-20 digits, * or # (optional leading +)");
-  int timeout = c.opts.originate_timeout_s;
-  if (auto it = c.p.find("timeout"); it != c.p.end() && !it->is_null()) {
-    if (!it->is_number_integer() || it->get<int>() < 5 || it->get<int>() > 120) refuse(400, "request.field.invalid", "timeout must be 5-120 seconds");
-    timeout = it->get<int>();
+  if (!std::regex_match(cleaned, kNumberRe)) {
+    refuse(400, "request.field.invalid", "number must be 2-20 digits, * or # (optional leading +)", "number");
   }
-  std::string cid = str(c.p, "caller_id");
+  int timeout = static_cast<int>(integer(c, "timeout", 5, 120).value_or(c.opts.originate_timeout_s));
+  std::string cid = str(c, "caller_id");
   if (cid.empty()) cid = "\"ext " + from + "\" <" + from + ">";
-  if (!std::regex_match(cid, kReasonRe)) refuse(400, "request.field.invalid", "caller_id contains invalid characters");
+  if (!std::regex_match(cid, kReasonRe)) {
+    refuse(400, "request.field.invalid", "caller_id must be at most 64 printable characters", "caller_id");
+  }
   std::string id = "c2c-" + from + "-" + std::to_string(c.now);
   ActionPlan plan;
   plan.target = from + "->" + cleaned;
@@ -298,8 +226,9 @@ ActionPlan originate(const Ctx& c) {
 }
 
 ActionPlan record(const Ctx& c, bool start) {
-  std::string ext = target_extension(c);
-  const pbx::Channel& ch = live_channel(c, ext);
+  const pbx::Call* call = named_call(c);
+  std::string ext = target_extension(c, call);
+  const pbx::Channel& ch = live_channel(c, ext, call);
   ActionPlan plan;
   plan.target = ext;
   if (start) {
@@ -312,40 +241,59 @@ ActionPlan record(const Ctx& c, bool start) {
   return plan;
 }
 
+// dnd: DBPut/DBDel DND/<ext>. Turning off a DND that is not set is a no-op (200), not a 502.
 ActionPlan dnd(const Ctx& c) {
-  std::string ext = str(c.p, "extension");
-  if (ext.empty()) ext = str(c.p, "target");
+  std::string ext = str(c, "extension");
+  const char* field = "extension";
+  if (std::string t = str(c, "target"); !t.empty()) {
+    if (!ext.empty() && t != ext) refuse(400, "request.field.invalid", "extension and target name different extensions", "target");
+    if (ext.empty()) ext = t, field = "target";
+  }
   if (ext.empty() && c.who.extension) ext = *c.who.extension;
-  if (!std::regex_match(ext, kExtRe)) refuse(400, "request.field.invalid", "extension is required");
-  known_extension(c, ext);
-  check_scope(c, ext);
-  auto it = c.p.find("enabled");
-  if (it == c.p.end() || !it->is_boolean()) refuse(400, "request.field.invalid", "enabled must be true or false");
-  bool on = it->get<bool>();
+  if (ext.empty()) refuse(400, "request.field.missing", "extension is required", "extension");
+  if (!std::regex_match(ext, kExtRe)) refuse(400, "request.field.invalid", std::string(field) + " must be an extension", field);
+  known_extension(c, ext, field);
+  check_scope(c, ext, field);
+  auto on_opt = flag(c, "enabled");
+  if (!on_opt) refuse(400, "request.field.missing", "enabled (true or false) is required", "enabled");
+  bool on = *on_opt;
   ActionPlan plan;
   plan.target = ext;
-  if (on) plan.ami.push_back(ami::Action("DBPut").set("Family", "DND").set("Key", ext).set("Val", "YES"));
-  else plan.ami.push_back(ami::Action("DBDel").set("Family", "DND").set("Key", ext));
+  if (on) {
+    plan.ami.push_back(ami::Action("DBPut").set("Family", "DND").set("Key", ext).set("Val", "YES"));
+  } else {
+    plan.ami.push_back(ami::Action("DBDel").set("Family", "DND").set("Key", ext));
+    plan.already_done = {"Database entry not"};  // "... not found" / "... not deleted": no DND set
+  }
   plan.dnd = std::make_pair(ext, on);
   plan.data = {{"extension", ext}, {"dnd", on}};
   return plan;
 }
 
 // Queue member: `interface` as given, or built from `extension`/`member` with its technology.
-std::string member_interface(const Ctx& c) {
-  std::string iface = str(c.p, "interface");
-  std::string ext = str(c.p, "extension");
-  if (ext.empty()) ext = str(c.p, "member");
+std::pair<std::string, const char*> member_interface(const Ctx& c) {
+  std::string iface = str(c, "interface");
+  const char* field = "interface";
+  std::string ext = str(c, "extension");
+  const char* ext_field = "extension";
+  if (std::string m = str(c, "member"); !m.empty()) {
+    if (!ext.empty() && m != ext) refuse(400, "request.field.invalid", "extension and member name different members", "member");
+    if (ext.empty()) ext = m, ext_field = "member";
+  }
+  if (!iface.empty() && !ext.empty()) refuse(400, "request.field.invalid", "give interface or extension, not both", "interface");
   if (!iface.empty() && iface.find('/') == std::string::npos) {
     ext = iface;  // a bare number, as the upstream UI sends
+    ext_field = "interface";
     iface.clear();
   }
   if (iface.empty()) {
-    if (!std::regex_match(ext, kExtRe)) refuse(400, "request.field.invalid", "interface or extension is required");
+    if (ext.empty()) refuse(400, "request.field.missing", "interface or extension is required", "interface");
+    if (!std::regex_match(ext, kExtRe)) refuse(400, "request.field.invalid", std::string(ext_field) + " must be an extension", ext_field);
     iface = tech_of(c, ext) + "/" + ext;
+    field = ext_field;
   }
-  if (!std::regex_match(iface, kIfaceRe)) refuse(400, "request.field.invalid", "interface must look like PJSIP/1005");
-  return iface;
+  if (!std::regex_match(iface, kIfaceRe)) refuse(400, "request.field.invalid", "interface must look like PJSIP/1005", field);
+  return {iface, field};
 }
 
 std::string iface_extension(const std::string& iface) {
@@ -355,14 +303,66 @@ std::string iface_extension(const std::string& iface) {
   return end == std::string::npos ? rest : rest.substr(0, end);
 }
 
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+// A new member (queue_add): a known endpoint in scope, or an admin's Local/ in an allowed context.
+void check_new_member(const Ctx& c, const std::string& iface, const char* field) {
+  if (iface.rfind("Local/", 0) == 0) {
+    if (!c.who.is_admin()) refuse(403, "access.member.forbidden", "only admins may add Local/ queue members", field);
+    static const std::regex kLocalRe("^Local/([A-Za-z0-9*#_+-]{1,32})@([A-Za-z0-9_-]{1,64})(/n)?$");
+    std::smatch m;
+    if (!std::regex_match(iface, m, kLocalRe)) {
+      refuse(400, "request.field.invalid", "a Local/ member must look like Local/1005@from-queue/n", field);
+    }
+    const auto& allowed = c.opts.local_member_contexts;
+    if (std::find(allowed.begin(), allowed.end(), m[2].str()) == allowed.end()) {
+      refuse(403, "access.member.forbidden",
+             "context " + m[2].str() + " is not allowed for Local/ members (ami.queue_local_contexts)", field);
+    }
+    return;
+  }
+  std::string ext = iface_extension(iface);
+  const pbx::Extension* e = c.engine.find_extension(ext);
+  if (!e) refuse(404, "pbx.target.not_found", "no endpoint " + iface, field);
+  std::string tech = e->tech.empty() ? "PJSIP" : e->tech;
+  if (!iequals(iface, tech + "/" + ext)) {
+    refuse(400, "request.field.invalid", "interface must be " + tech + "/" + ext + " (a known endpoint)", field);
+  }
+  if (!c.who.all && !c.who.sees_extension(ext)) {
+    refuse(403, "access.scope.forbidden", "extension " + ext + " is outside your scope", field);
+  }
+}
+
+// An existing member (remove/pause/penalty): in the named queue, or in any queue when none is named.
+void check_existing_member(const Ctx& c, const std::string& queue, const std::string& iface, const char* field) {
+  const auto& queues = c.engine.state().queues;
+  if (!queue.empty()) {
+    const auto& members = queues.at(queue).members;
+    if (members.find(iface) == members.end()) {
+      refuse(404, "pbx.member.not_found", iface + " is not a member of queue " + queue, field);
+    }
+    return;
+  }
+  for (const auto& [name, q] : queues) {
+    if (q.members.count(iface)) return;
+  }
+  refuse(404, "pbx.member.not_found", iface + " is not a member of any queue", field);
+}
+
 std::string queue_name(const Ctx& c, bool required) {
-  std::string q = str(c.p, "queue");
+  std::string q = str(c, "queue");
   if (q.empty()) {
-    if (required) refuse(400, "request.field.missing", "queue is required");
+    if (required) refuse(400, "request.field.missing", "queue is required", "queue");
     return q;
   }
-  if (!std::regex_match(q, kQueueRe)) refuse(400, "request.field.invalid", "queue name is invalid");
-  if (c.engine.state().queues.find(q) == c.engine.state().queues.end()) refuse(404, "pbx.queue.not_found", "no queue " + q);
+  if (!std::regex_match(q, kQueueRe)) refuse(400, "request.field.invalid", "queue name is invalid", "queue");
+  if (c.engine.state().queues.find(q) == c.engine.state().queues.end()) refuse(404, "pbx.queue.not_found", "no queue " + q, "queue");
   return q;
 }
 
@@ -374,45 +374,57 @@ void check_queue_scope(const Ctx& c, const std::string& queue, const std::string
     return;
   }
   if (queue.empty()) {
-    if (!c.who.all && !self) refuse(403, "access.scope.forbidden", "name the queue (all-queue changes need admin scope)");
+    if (!c.who.all && !self) refuse(403, "access.scope.forbidden", "name the queue (all-queue changes need admin scope)", "queue");
     return;
   }
-  if (!c.who.sees_queue(queue)) refuse(403, "access.scope.forbidden", "queue " + queue + " is outside your scope");
+  if (!c.who.sees_queue(queue)) refuse(403, "access.scope.forbidden", "queue " + queue + " is outside your scope", "queue");
 }
 
 ActionPlan queue_op(const Ctx& c, const std::string& op) {
+  // Values first (400 before any lookup), then each entity on its own.
+  std::string reason = str(c, "reason");
+  if (!std::regex_match(reason, kReasonRe)) refuse(400, "request.field.invalid", "reason must be at most 64 printable characters", "reason");
+  std::optional<long long> penalty;
+  if (op == "queue_add" || op == "queue_penalty") penalty = integer(c, "penalty", 0, 1000);
+  if (op == "queue_penalty" && !penalty) refuse(400, "request.field.missing", "penalty (0-1000) is required", "penalty");
+  bool paused = op == "queue_add" && flag(c, "paused").value_or(false);
+  std::string name;
+  if (op == "queue_add") {
+    name = str(c, "membername");
+    const char* name_field = "membername";
+    if (std::string alias = str(c, "name"); !alias.empty() && name.empty()) name = alias, name_field = "name";
+    if (!std::regex_match(name, kReasonRe)) {
+      refuse(400, "request.field.invalid", std::string(name_field) + " must be at most 64 printable characters", name_field);
+    }
+  }
   bool needs_queue = op != "queue_pause" && op != "queue_unpause";
   std::string queue = queue_name(c, needs_queue);
-  std::string iface = member_interface(c);
+  auto [iface, field] = member_interface(c);
   check_queue_scope(c, queue, iface, op == "queue_pause" || op == "queue_unpause");
+  if (op == "queue_add") {
+    check_new_member(c, iface, field);
+    if (c.engine.state().queues.at(queue).members.count(iface)) {
+      refuse(409, "pbx.member.exists", iface + " is already a member of queue " + queue, field);
+    }
+  } else {
+    check_existing_member(c, queue, iface, field);
+  }
+  if (op == "queue_remove" && !c.engine.state().queues.at(queue).members.find(iface)->second.dynamic) {
+    refuse(409, "pbx.member.static", iface + " is a static member of " + queue + " (queues.conf): it cannot be removed here", field);
+  }
   ActionPlan plan;
   plan.target = (queue.empty() ? std::string("*") : queue) + "/" + iface;
   ami::Action a(op == "queue_add" ? "QueueAdd" : op == "queue_remove" ? "QueueRemove"
                 : op == "queue_penalty" ? "QueuePenalty" : "QueuePause");
   if (!queue.empty()) a.set("Queue", queue);
   a.set("Interface", iface);
-  std::string reason = str(c.p, "reason");
-  if (!std::regex_match(reason, kReasonRe)) refuse(400, "request.field.invalid", "reason must be at most 64 printable characters");
   if (op == "queue_add") {
-    if (auto pen = c.p.find("penalty"); pen != c.p.end() && !pen->is_null()) {
-      if (!pen->is_number_integer() || pen->get<int>() < 0 || pen->get<int>() > 1000) refuse(400, "request.field.invalid", "penalty must be 0-1000");
-      a.set("Penalty", std::to_string(pen->get<int>()));
-    }
-    bool paused = c.p.value("paused", false);
+    if (penalty) a.set("Penalty", std::to_string(*penalty));
     a.set("Paused", paused ? "true" : "false");
-    std::string name = str(c.p, "membername");
-    if (name.empty()) name = str(c.p, "name");
-    if (!name.empty()) {
-      if (!std::regex_match(name, kReasonRe)) refuse(400, "request.field.invalid", "membername is invalid");
-      a.set("MemberName", name);
-    }
+    if (!name.empty()) a.set("MemberName", name);
     if (paused && !reason.empty()) a.set("Reason", reason);
   } else if (op == "queue_penalty") {
-    auto pen = c.p.find("penalty");
-    if (pen == c.p.end() || !pen->is_number_integer() || pen->get<int>() < 0 || pen->get<int>() > 1000) {
-      refuse(400, "request.field.invalid", "penalty must be 0-1000");
-    }
-    a.set("Penalty", std::to_string(pen->get<int>()));
+    a.set("Penalty", std::to_string(*penalty));
   } else if (op == "queue_pause" || op == "queue_unpause") {
     a.set("Paused", op == "queue_pause" ? "true" : "false");
     if (!reason.empty()) a.set("Reason", reason);
@@ -423,31 +435,50 @@ ActionPlan queue_op(const Ctx& c, const std::string& op) {
 }
 
 using Planner = std::function<ActionPlan(const Ctx&)>;
+struct Spec {
+  Planner plan;
+  std::vector<std::string> params;  // accepted besides the envelope
+};
 
-const std::map<std::string, Planner>& planners() {
-  static const std::map<std::string, Planner> table = {
-      {"listen", [](const Ctx& c) { return spy(c, "listen"); }},
-      {"whisper", [](const Ctx& c) { return spy(c, "whisper"); }},
-      {"barge", [](const Ctx& c) { return spy(c, "barge"); }},
-      {"hangup", hangup},
-      {"transfer", transfer},
-      {"attended_transfer", attended},
-      {"take_over", take_over},
-      {"park", park},
-      {"pickup", pickup},
-      {"originate", originate},
-      {"click_to_call", originate},
-      {"record_start", [](const Ctx& c) { return record(c, true); }},
-      {"record_stop", [](const Ctx& c) { return record(c, false); }},
-      {"dnd", dnd},
-      {"queue_add", [](const Ctx& c) { return queue_op(c, "queue_add"); }},
-      {"queue_remove", [](const Ctx& c) { return queue_op(c, "queue_remove"); }},
-      {"queue_pause", [](const Ctx& c) { return queue_op(c, "queue_pause"); }},
-      {"queue_unpause", [](const Ctx& c) { return queue_op(c, "queue_unpause"); }},
-      {"queue_penalty", [](const Ctx& c) { return queue_op(c, "queue_penalty"); }},
+// Parameter sets. target/extension/source are one name in several spellings (ours, REST paths,
+// upstream `source`); context/priority are the upstream transfer fields (configured values only).
+const std::vector<std::string> kOnCall = {"target", "extension", "source", "call_id"};
+std::vector<std::string> with(std::vector<std::string> base, std::initializer_list<const char*> more) {
+  for (const char* m : more) base.emplace_back(m);
+  return base;
+}
+const std::vector<std::string> kMember = {"queue", "interface", "extension", "member"};
+
+const std::map<std::string, Spec>& planners() {
+  static const std::map<std::string, Spec> table = {
+      {"listen", {[](const Ctx& c) { return spy(c, "listen"); }, with(kOnCall, {"supervisor"})}},
+      {"whisper", {[](const Ctx& c) { return spy(c, "whisper"); }, with(kOnCall, {"supervisor"})}},
+      {"barge", {[](const Ctx& c) { return spy(c, "barge"); }, with(kOnCall, {"supervisor"})}},
+      {"hangup", {hangup, with(kOnCall, {"channel"})}},
+      {"transfer", {transfer, with(kOnCall, {"destination", "context", "priority"})}},
+      {"attended_transfer", {attended, with(kOnCall, {"destination", "context", "priority"})}},
+      {"take_over", {take_over, with(kOnCall, {"context", "priority"})}},
+      {"park", {park, with(kOnCall, {"lot"})}},
+      {"pickup", {pickup, {"target", "extension", "source"}}},
+      {"originate", {originate, {"from", "extension", "number", "caller_id", "timeout"}}},
+      {"click_to_call", {originate, {"from", "extension", "number", "caller_id", "timeout"}}},
+      {"record_start", {[](const Ctx& c) { return record(c, true); }, kOnCall}},
+      {"record_stop", {[](const Ctx& c) { return record(c, false); }, kOnCall}},
+      {"dnd", {dnd, {"extension", "target", "enabled"}}},
+      {"queue_add", {[](const Ctx& c) { return queue_op(c, "queue_add"); },
+                     with(kMember, {"penalty", "paused", "membername", "name", "reason"})}},
+      {"queue_remove", {[](const Ctx& c) { return queue_op(c, "queue_remove"); }, kMember}},
+      {"queue_pause", {[](const Ctx& c) { return queue_op(c, "queue_pause"); }, with(kMember, {"reason"})}},
+      {"queue_unpause", {[](const Ctx& c) { return queue_op(c, "queue_unpause"); }, with(kMember, {"reason"})}},
+      {"queue_penalty", {[](const Ctx& c) { return queue_op(c, "queue_penalty"); }, with(kMember, {"penalty"})}},
   };
   return table;
 }
+
+// The WebSocket envelope: {"type":"action","id":n,"action":name, ...parameters}.
+bool envelope(const std::string& k) { return k == "type" || k == "id" || k == "action"; }
+
+std::string shown(const std::string& s) { return s.size() > 40 ? s.substr(0, 40) + "..." : s; }
 
 }  // namespace
 
@@ -460,16 +491,38 @@ const std::vector<std::string>& action_names() {
   return names;
 }
 
+std::vector<std::string> action_params(const std::string& action) {
+  auto it = planners().find(action);
+  return it == planners().end() ? std::vector<std::string>{} : it->second.params;
+}
+
 PlanResult plan_action(const std::string& action, const json& params, const Principal& who,
                        const pbx::Engine& engine, const ActionOptions& opts, int64_t now_ms) {
   auto it = planners().find(action);
   if (it == planners().end()) {
-    return ActionError{400, "request.action.unknown", "unknown action '" + action.substr(0, 40) + "'"};
+    return ActionError{400, "request.action.unknown", "unknown action '" + shown(action) + "'", "action"};
   }
   if (!params.is_object()) return ActionError{400, "request.body.invalid_json", "parameters must be an object"};
+  // Unknown parameters are refused before anything is resolved (nothing is silently dropped).
+  std::vector<std::string> unknown;
+  for (auto p = params.begin(); p != params.end(); ++p) {
+    const auto& known = it->second.params;
+    if (!envelope(p.key()) && std::find(known.begin(), known.end(), p.key()) == known.end()) {
+      unknown.push_back(shown(p.key()));
+    }
+  }
+  if (!unknown.empty()) {
+    std::string list;
+    for (size_t i = 0; i < unknown.size() && i < 5; ++i) list += (i ? ", " : "") + unknown[i];
+    if (unknown.size() > 5) list += ", ... (" + std::to_string(unknown.size()) + " in all)";
+    std::string accepted;
+    for (const auto& k : it->second.params) accepted += (accepted.empty() ? "" : ", ") + k;
+    return ActionError{400, "request.field.unknown",
+                       "unknown parameter(s) for " + action + ": " + list + " (accepted: " + accepted + ")", unknown[0]};
+  }
   try {
     Ctx ctx{params, who, engine, opts, now_ms};
-    ActionPlan plan = it->second(ctx);
+    ActionPlan plan = it->second.plan(ctx);
     plan.action = action;
     // Second line of defence: nothing with a control character is ever sent.
     for (const auto& a : plan.ami) {

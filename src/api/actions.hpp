@@ -20,6 +20,16 @@
 // - transfer/take_over/park move the OTHER party of the target's call (the customer), so the
 //   target (the agent) is released; attended_transfer runs Atxfer on the target's own leg.
 // - Technology comes from the engine's extension (PJSIP, SIP, IAX2, ...), never hard-coded.
+// - Parameters (issue 18): each action declares the parameters it accepts (plus the WS envelope
+//   type/id/action); any other is a 400 naming it. One typed reader: strings (integers are
+//   taken as their text, as upstream clients send extensions), strict booleans and integers,
+//   every string at most 256 bytes before its own pattern. Every parameter naming an entity
+//   (target, call_id, channel, supervisor, queue, interface/member, from) is resolved and
+//   scope-checked on its own: missing → 404, out of scope → 403; when two name the same call
+//   they must agree (409). Hanging up a whole call needs every extension in it in scope.
+// - queue_add members: a known endpoint `<Tech>/<ext>` in the caller's scope (admins and
+//   API keys: any known endpoint); `Local/<exten>@<context>[/n]` only for admins and only in
+//   ActionOptions::local_member_contexts. Other queue operations need an existing member.
 #pragma once
 
 #include <cstdint>
@@ -40,12 +50,15 @@ struct ActionOptions {
   std::string context = "from-internal";  // transfers, pickup and click-to-call
   bool spy_switchable = true;             // ChanSpy `d`: DTMF 4/5/6 switches listen/whisper/barge
   int originate_timeout_s = 30;           // how long the originating phone rings
+  // Contexts a Local/ queue member may use (admins only); empty: no Local/ members at all.
+  std::vector<std::string> local_member_contexts;
 };
 
 struct ActionError {
   int status = 400;
   std::string code;  // dotted: access.scope.forbidden, pbx.target.not_found, request.field.invalid
   std::string message;
+  std::string field;  // the offending parameter, when one is to blame
 };
 
 struct ActionPlan {
@@ -54,12 +67,16 @@ struct ActionPlan {
   std::string target;            // audit target ("1001", "support/PJSIP/1005", "1001->0612345678")
   nlohmann::json data = nlohmann::json::object();  // echoed to the caller
   std::optional<std::pair<std::string, bool>> dnd;  // local DND effect once Asterisk accepted
+  // Asterisk error messages (prefixes) that mean "already so": the action is a no-op, not a 502.
+  std::vector<std::string> already_done;
 };
 
 using PlanResult = std::variant<ActionError, ActionPlan>;
 
 // Known action names (sorted).
 const std::vector<std::string>& action_names();
+// Parameters `action` accepts besides the envelope (type, id, action); empty for unknown names.
+std::vector<std::string> action_params(const std::string& action);
 
 PlanResult plan_action(const std::string& action, const nlohmann::json& params, const Principal& who,
                        const pbx::Engine& engine, const ActionOptions& opts, int64_t now_ms);

@@ -6,7 +6,9 @@
 #include <array>
 #include <regex>
 
+#include "auth/password.hpp"
 #include "http_util.hpp"
+#include "settings_check.hpp"
 
 namespace opdesk::api {
 using json = nlohmann::json;
@@ -24,6 +26,13 @@ const std::array<const char*, 2> kUserQueueFields = {"allowed_queues", "queue_na
 const std::array<const char*, 2> kGroupExtFields = {"extensions", "agent_extensions"};
 const std::array<const char*, 2> kGroupQueueFields = {"queues", "queue_extensions"};
 const std::array<const char*, 2> kActiveFields = {"active", "is_active"};
+// Every field a user / group body may carry (ours and the upstream aliases above); anything else
+// is a 400 naming it (a misspelled scope field must not create a user who sees nothing).
+const std::vector<std::string_view> kUserFields = {
+    "username", "password", "name", "extension", "role", "active", "is_active", "monitor_modes",
+    "monitor_mode", "allowed_extensions", "agent_extensions", "allowed_queues", "queue_names", "group_ids"};
+const std::vector<std::string_view> kGroupFields = {"name", "extensions", "agent_extensions", "queues",
+                                                    "queue_extensions", "user_ids"};
 
 json user_json(const store::User& u) {
   json modes = json::array();
@@ -82,9 +91,14 @@ std::set<int64_t> id_set(const json& body, const char* field) {
   return out;
 }
 
-void check_password(const std::string& pw) {
-  if (pw.size() < 8) throw ApiError(400, "request.field.invalid", "password must have at least 8 characters", "password");
+// The one password policy (auth/password.hpp): length, common list, not the username.
+void check_password(const std::string& pw, const std::string& username) {
   if (pw.size() > 256) throw ApiError(400, "request.field.invalid", "password is too long", "password");
+  try {
+    auth::check_new_password(pw, username);
+  } catch (const store::ValidationError& e) {
+    throw ApiError(400, "request.field.invalid", e.what(), "password");
+  }
 }
 
 int64_t path_id(const Request& req) {
@@ -140,7 +154,14 @@ asio::awaitable<void> audit(store::Store& st, const Principal& who, std::string 
 }
 
 const std::map<std::string, SettingSpec>& setting_specs() {
-  static const auto any = [](const std::string& v) { return v.size() <= 4096; };
+  // Free text: bounded, and no control characters (a CR/LF value would reach AMI, headers, logs).
+  static const auto any = [](const std::string& v) {
+    if (v.size() > 4096) return false;
+    for (unsigned char ch : v) {
+      if (ch < 0x20 || ch == 0x7f) return false;
+    }
+    return true;
+  };
   static const auto boolean = [](const std::string& v) {
     return v == "true" || v == "false" || v == "1" || v == "0" || v == "yes" || v == "no";
   };
@@ -209,13 +230,14 @@ void register_admin_routes(Router& r, AdminDeps& d) {
     Principal p = co_await d.auth.require(req);
     require_admin(p);
     json body = parse_json_body(req);
+    reject_unknown(body, kUserFields);
     store::NewUser nu;
     nu.username = req_string(body, "username", 64);
     if (!std::regex_match(nu.username, kUsernameRe)) {
       throw ApiError(400, "request.field.invalid", "username may use letters, digits and . _ @ -", "username");
     }
     std::string password = req_string(body, "password", 256);
-    check_password(password);
+    check_password(password, nu.username);
     nu.name = short_text(body, "name", 128);
     nu.extension = opt_extension(body);
     nu.role = body.contains("role") ? role_from(body) : store::Role::Agent;
@@ -248,6 +270,7 @@ void register_admin_routes(Router& r, AdminDeps& d) {
     require_admin(p);
     int64_t id = path_id(req);
     json body = parse_json_body(req);
+    reject_unknown(body, kUserFields);
     store::UserPatch patch;
     if (auto s = opt_string(body, "username", 64)) {
       if (!std::regex_match(*s, kUsernameRe)) throw ApiError(400, "request.field.invalid", "username may use letters, digits and . _ @ -", "username");
@@ -271,7 +294,7 @@ void register_admin_routes(Router& r, AdminDeps& d) {
     if (body.contains("group_ids")) patch.group_ids = id_set(body, "group_ids");
     std::optional<std::string> password = opt_string(body, "password", 256);
     if (password && password->empty()) password.reset();
-    if (password) check_password(*password);
+    if (password) check_password(*password, patch.username.value_or(""));
     std::string hash;
     if (password) {
       // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
@@ -279,7 +302,7 @@ void register_admin_routes(Router& r, AdminDeps& d) {
       hash = co_await st.async(std::move(work4));
     }
     // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
-    auto work5 = [&st, id, patch, hash]() {
+    auto work5 = [&st, id, patch, hash, password_text = password.value_or("")]() {
       auto before = st.users().get(id);
       if (!before) throw store::NotFound("id", "no user with id " + std::to_string(id));
       bool demotes = before->role == store::Role::Admin && before->active &&
@@ -287,6 +310,7 @@ void register_admin_routes(Router& r, AdminDeps& d) {
       if (demotes && st.users().count_active_admins() <= 1) {
         throw store::Conflict("role", "cannot demote or disable the last active admin");
       }
+      if (!hash.empty()) auth::check_new_password(password_text, patch.username.value_or(before->username));
       auto after = st.users().update(id, patch);
       if (!hash.empty()) st.users().set_password(id, hash, true);
       return after;
@@ -337,6 +361,7 @@ void register_admin_routes(Router& r, AdminDeps& d) {
     Principal p = co_await d.auth.require(req);
     require_admin(p);
     json body = parse_json_body(req);
+    reject_unknown(body, kGroupFields);
     store::NewGroup ng;
     ng.name = req_string(body, "name", 128);
     for (const char* f : kGroupExtFields) if (body.contains(f)) ng.extensions = string_set(body, f, kExtensionRe);
@@ -356,6 +381,7 @@ void register_admin_routes(Router& r, AdminDeps& d) {
     require_admin(p);
     int64_t id = path_id(req);
     json body = parse_json_body(req);
+    reject_unknown(body, kGroupFields);
     store::GroupPatch gp;
     if (auto s = opt_string(body, "name", 128)) gp.name = *s;
     for (const char* f : kGroupExtFields) if (body.contains(f)) gp.extensions = string_set(body, f, kExtensionRe);
@@ -421,13 +447,20 @@ void register_admin_routes(Router& r, AdminDeps& d) {
       std::string v = it->is_string() ? it->get<std::string>() : it->is_boolean() ? (it->get<bool>() ? "true" : "false")
                       : it->is_number_integer() ? std::to_string(it->get<long long>()) : std::string("\x01");
       if (v == "\x01") throw ApiError(400, "request.field.invalid", it.key() + " must be a string, number or boolean", it.key());
+      if (it->is_boolean() && std::string_view(spec->second.expected) != "true or false") {
+        throw ApiError(400, "request.field.invalid", it.key() + " must be " + spec->second.expected, it.key());
+      }
       if (spec->second.secret && (v == "***" || v.empty())) continue;  // keep the stored secret
-      if (!spec->second.valid(v)) throw ApiError(400, "request.field.invalid", it.key() + " must be " + spec->second.expected, it.key());
       writes.push_back({it.key(), v, spec->second.secret});
       saved.push_back(it.key());
     }
+    // One validator for every settings path (settings_check.hpp), then the write.
     // Named, not inline: GCC 12 bitwise-copies closures created inside co_await.
-    auto work8 = [&st, writes, user = p.username] { st.settings().set_many(writes, user); return 0; };
+    auto work8 = [&st, &d, writes, user = p.username] {
+      check_setting_writes(d.crm_defaults, st.settings().all(), writes);
+      st.settings().set_many(writes, user);
+      return 0;
+    };
     co_await st.async(std::move(work8));
     json audit_detail = {{"keys", saved}};
     co_await audit(st, p, "settings.update", "", "ok", audit_detail, req.remote_ip);

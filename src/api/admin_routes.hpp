@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 
 #include "hub.hpp"
@@ -22,6 +23,9 @@ struct AdminDeps {
   std::function<std::string(const std::string&)> hash_password;  // argon2id (auth lane)
   // Called after settings were saved (keys changed), e.g. to reconnect AMI or reload CRM.
   std::function<void(const std::vector<std::string>&)> on_settings_changed;
+  // CRM_* defaults from the environment/.env (Config::crm): the base under stored CRM rows when
+  // a settings write is validated as a whole CRM config (settings_check.hpp).
+  std::map<std::string, std::string> crm_defaults;
 };
 
 void register_admin_routes(Router& router, AdminDeps& deps);
@@ -35,7 +39,7 @@ boost::asio::awaitable<void> audit(store::Store& store, const Principal& who, st
 struct SettingSpec {
   bool secret = false;
   std::function<bool(const std::string&)> valid;
-  const char* expected = "a string";
+  const char* expected = "text without control characters (at most 4096 bytes)";
 };
 const std::map<std::string, SettingSpec>& setting_specs();
 

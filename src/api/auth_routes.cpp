@@ -13,6 +13,10 @@ namespace asio = boost::asio;
 
 namespace {
 
+// API key bodies (create: name, scopes, expires_at; patch also enabled): anything else is a 400.
+const std::vector<std::string_view> kApiKeyFields = {"name", "scopes", "expires_at", "enabled"};
+const std::vector<std::string_view> kLoginFields = {"login", "username", "password"};
+
 json api_key_json(const store::ApiKey& k) {
   return {{"id", k.id}, {"name", k.name}, {"key_prefix", k.prefix}, {"scopes", k.scopes},
           {"enabled", k.enabled}, {"created_by", k.created_by}, {"created_at", k.created_at},
@@ -65,6 +69,7 @@ int64_t id_param(const Request& req) {
 void register_auth_routes(Router& r, AuthDeps& d) {
   r.add("POST", "/api/auth/login", [&d](Request& req) -> asio::awaitable<Response> {
     json body = parse_json_body(req);
+    reject_unknown(body, kLoginFields);
     auth::LoginRequest lr;
     lr.login = opt_string(body, "login", 128).value_or(opt_string(body, "username", 128).value_or(""));
     lr.password = opt_string(body, "password", 1024).value_or("");
@@ -110,6 +115,7 @@ void register_auth_routes(Router& r, AuthDeps& d) {
       Principal p = co_await d.session.require(req);
       require_admin(p);
       json body = parse_json_body(req);
+      reject_unknown(body, kApiKeyFields);
       auth::NewApiKeyRequest nk;
       nk.name = req_string(body, "name", 128);
       nk.scopes = scopes_from(body);
@@ -131,6 +137,7 @@ void register_auth_routes(Router& r, AuthDeps& d) {
       require_admin(p);
       int64_t id = id_param(req);
       json body = parse_json_body(req);
+      reject_unknown(body, kApiKeyFields);
       store::ApiKeyPatch patch;
       if (auto s = opt_string(body, "name", 128)) patch.name = *s;
       if (body.contains("scopes")) {

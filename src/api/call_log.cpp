@@ -349,6 +349,9 @@ nlohmann::json journey_of(const std::vector<store::CdrRecord>& legs) {
 
 }  // namespace
 
+std::string cdr_channel_extension(const std::string& channel) { return channel_ext(channel); }
+std::string cdr_clid_name(const std::string& clid) { return clid_name(clid); }
+
 nlohmann::json call_log_item(const store::CallGroup& call, const store::CdrQuery& q,
                              const CallLogContext& ctx) {
   if (call.legs.empty()) return nullptr;

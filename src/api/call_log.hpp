@@ -74,6 +74,10 @@ boost::asio::awaitable<nlohmann::json> call_log_query_async(store::Store& st, st
 std::string_view canonical_outcome(store::CdrOutcome o);
 std::string_view outcome_name(store::CdrOutcome o);
 std::string_view direction_name(store::CdrDirection d);
+// "PJSIP/1002-00000009" → "1002"; "Local/1006@from-internal-0;1" → "1006".
+std::string cdr_channel_extension(const std::string& channel);
+// `"Ext 1001" <1001>` → "Ext 1001".
+std::string cdr_clid_name(const std::string& clid);
 // "YYYY-MM-DD HH:MM:SS" in the server's local time → Unix ms (0 when malformed).
 int64_t local_to_ms(const std::string& calldate);
 

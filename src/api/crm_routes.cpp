@@ -7,6 +7,7 @@
 // secret values. Lists are capped (200 rows a page, 100 ids a resend).
 #include "crm_routes.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "admin_routes.hpp"
@@ -62,8 +63,26 @@ int64_t id_param(const Request& req) {
 }
 
 // Stored config with the body's keys applied; ConfigError → 400 naming the field.
+// Keys a CRM settings body may carry: every config key, plus the read-only parts of the GET
+// view that clients send back unchanged (ignored); anything else is a 400 naming it.
+const std::vector<std::string_view>& crm_body_fields() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> k;
+    json view = crm::to_json(crm::CrmConfig{});
+    for (auto it = view.begin(); it != view.end(); ++it) k.push_back(it.key());
+    for (const char* ro : {"field_catalog", "default_keys", "call_outcomes", "outbox", "success", "reload_ok",
+                           "warnings", "message"}) {
+      k.emplace_back(ro);
+    }
+    return k;
+  }();
+  static const std::vector<std::string_view> views(keys.begin(), keys.end());
+  return views;
+}
+
 crm::CrmConfig merged(const crm::CrmConfig& base, const Request& req) {
   json body = req.body.empty() ? json::object() : parse_json_body(req);
+  reject_unknown(body, crm_body_fields());
   try {
     crm::CrmConfig c = crm::merge_json(base, body);
     crm::validate(c);
@@ -73,11 +92,23 @@ crm::CrmConfig merged(const crm::CrmConfig& base, const Request& req) {
   }
 }
 
+// Contact bodies: ours (name, phone) and the upstream's documented company / notes (not kept).
+const std::vector<std::string_view> kContactFields = {"name", "phone", "company", "notes"};
+const std::vector<std::string_view> kResendFields = {"ids"};
+const std::vector<std::string_view> kNoFields = {};
+
 store::CrmContact contact_from(const Request& req, int64_t now) {
   json body = parse_json_body(req);
+  reject_unknown(body, kContactFields);
   store::CrmContact c;
   c.name = req_string(body, "name", 200);
   c.phone = req_string(body, "phone", 64);
+  for (const auto* f : {&c.name, &c.phone}) {
+    if (std::any_of(f->begin(), f->end(), [](unsigned char ch) { return ch < 0x20 || ch == 0x7f; })) {
+      const char* field = f == &c.name ? "name" : "phone";
+      throw ApiError(400, "request.field.invalid", std::string(field) + " must not contain control characters", field);
+    }
+  }
   c.phone_key = crm::phone_key(c.phone);
   if (c.name.find_first_not_of(" \t") == std::string::npos) {
     throw ApiError(400, "request.field.invalid", "name must not be empty", "name");
@@ -231,6 +262,7 @@ void register_deliveries(Router& r, CrmDeps& d) {
     Principal p = co_await d.auth.require(req);
     require_admin(p);
     json body = parse_json_body(req);
+    reject_unknown(body, kResendFields);
     auto it = body.find("ids");
     if (it == body.end() || !it->is_array() || it->empty() || it->size() > kMaxResendIds) {
       throw ApiError(400, "request.field.invalid", "ids must be a list of 1 to 100 delivery ids", "ids");
@@ -265,6 +297,7 @@ void register_deliveries(Router& r, CrmDeps& d) {
   r.add("POST", "/api/crm/deliveries/prune", [&d](Request& req) -> asio::awaitable<Response> {
     Principal p = co_await d.auth.require(req);
     require_admin(p);
+    if (!req.body.empty()) reject_unknown(parse_json_body(req), kNoFields);  // the retention is a setting
     int64_t n = co_await d.service.prune_now();
     json out = {{"deleted", n}, {"retention_days", d.service.config().retention_days}};
     co_return json_response(200, out);

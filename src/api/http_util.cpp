@@ -32,7 +32,11 @@ Response json_response(int status, const nlohmann::json& body) {
 Response error_response(int status, std::string_view code, std::string_view message,
                         std::string_view field) {
   nlohmann::json err = {{"code", code}, {"message", message}};
-  if (!field.empty()) err["field"] = field;
+  if (!field.empty()) {
+    err["field"] = field;
+    // Upstream scripts read validation errors from fields[{path,code,message}] (#25).
+    err["fields"] = nlohmann::json::array({{{"path", field}, {"code", code}, {"message", message}}});
+  }
   return json_response(status, {{"error", err}});
 }
 
@@ -97,6 +101,25 @@ std::optional<long long> opt_int(const nlohmann::json& body, const char* field, 
                    field);
   }
   return v;
+}
+
+void reject_unknown(const nlohmann::json& body, const std::vector<std::string_view>& allowed) {
+  if (!body.is_object()) return;
+  std::vector<std::string> unknown;
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    bool known = false;
+    for (std::string_view a : allowed) known = known || it.key() == a;
+    if (!known) unknown.push_back(it.key().size() > 40 ? it.key().substr(0, 40) + "..." : it.key());
+  }
+  if (unknown.empty()) return;
+  std::string list;
+  for (size_t i = 0; i < unknown.size() && i < 5; ++i) list += (i ? ", " : "") + unknown[i];
+  if (unknown.size() > 5) list += ", ... (" + std::to_string(unknown.size()) + " in all)";
+  std::string accepted;
+  for (std::string_view a : allowed) accepted += (accepted.empty() ? "" : ", ") + std::string(a);
+  throw ApiError(400, "request.field.unknown",
+                 "unknown field(s): " + list + (accepted.empty() ? std::string(" (no fields accepted)") : " (accepted: " + accepted + ")"),
+                 unknown[0]);
 }
 
 }  // namespace opdesk::api

@@ -1,8 +1,10 @@
 // Helpers for building and reading plain HTTP messages (no Beast): target parsing, JSON and
-// error responses in the one error shape {"error":{"code","message","field"?}}.
+// error responses in the one error shape {"error":{"code","message","field"?,"fields"?}}; the
+// transport adds "trace_id" (= the X-Request-Id / X-Trace-Id header) to every error body.
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <vector>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,5 +45,10 @@ std::string req_string(const nlohmann::json& body, const char* field, size_t max
 std::optional<bool> opt_bool(const nlohmann::json& body, const char* field);
 std::optional<long long> opt_int(const nlohmann::json& body, const char* field, long long min,
                                  long long max);
+
+// Refuses (400 request.field.unknown, naming them) any key of `body` not in `allowed`: a
+// misspelled field is an error, never silently dropped. Pass a namespace-scope list: GCC 12
+// mishandles braced temporaries inside coroutines.
+void reject_unknown(const nlohmann::json& body, const std::vector<std::string_view>& allowed);
 
 }  // namespace opdesk::api

@@ -7,8 +7,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <optional>
 #include <spdlog/spdlog.h>
 
+#include "http_util.hpp"
 #include "scope_filter.hpp"
 #include "state_json.hpp"
 #include "upstream_compat.hpp"
@@ -29,6 +31,64 @@ void log_failure(std::exception_ptr e) {
     spdlog::error("hub: task failed: {}", x.what());
   }
 }
+
+// "v1" → true (upstream), "opdesk" → false, anything else → nullopt.
+std::optional<bool> protocol_of(std::string_view name) {
+  if (name == "v1") return true;
+  if (name == "opdesk") return false;
+  return std::nullopt;
+}
+
+// Typed reads of a client message's fields. The first field present with the wrong type is
+// remembered (field, why) and reads go on returning defaults, so a handler checks failed() once.
+struct FieldReader {
+  explicit FieldReader(const json& m) : msg(m) {}
+  const json& msg;
+  std::string field, why;
+
+  bool failed() const { return !field.empty(); }
+  void fail(std::string name, std::string message) {
+    if (failed()) return;
+    field = std::move(name);
+    why = std::move(message);
+  }
+  // A string field; absent → "".
+  std::string text(const char* name) {
+    auto it = msg.find(name);
+    if (it == msg.end()) return {};
+    if (it->is_string()) return it->get<std::string>();
+    fail(name, std::string(name) + " must be a string");
+    return {};
+  }
+  uint64_t count(const json& obj, const char* name, const std::string& path) {
+    auto it = obj.find(name);
+    if (it == obj.end()) return 0;
+    if (it->is_number_unsigned()) return it->get<uint64_t>();
+    if (it->is_number_integer() && it->get<int64_t>() >= 0) return static_cast<uint64_t>(it->get<int64_t>());
+    fail(path, path + " must be a non-negative integer");
+    return 0;
+  }
+  // A resume position {epoch, seq}: in the object `key` of the message (absent → nullopt), or
+  // the message's own fields when key is empty.
+  std::optional<std::pair<uint64_t, uint64_t>> position(const json& m, const std::string& key) {
+    const json* obj = &m;
+    std::string prefix;
+    if (!key.empty()) {
+      auto it = m.find(key);
+      if (it == m.end()) return std::nullopt;
+      if (!it->is_object()) {
+        fail(key, key + " must be an object {\"epoch\":E,\"seq\":S}");
+        return std::nullopt;
+      }
+      obj = &*it;
+      prefix = key + ".";
+    }
+    auto epoch = count(*obj, "epoch", prefix + "epoch");
+    auto seq = count(*obj, "seq", prefix + "seq");
+    if (failed()) return std::nullopt;
+    return std::make_pair(epoch, seq);
+  }
+};
 
 bool is_upstream_sync(const std::string& a) {
   return a == "sync" || a == "sync_calls" || a == "sync_queues";
@@ -85,6 +145,7 @@ struct Hub::Client : WsHandler, std::enable_shared_from_this<Hub::Client> {
   std::string query_token;
   std::string ip;
   bool v1 = false;
+  bool protocol_named = false;  // the query named the protocol: the auth message does not infer it
   bool authed = false;
   bool authenticating = false;
   bool closed = false;
@@ -99,6 +160,7 @@ struct Hub::Client : WsHandler, std::enable_shared_from_this<Hub::Client> {
   double tokens;
   int64_t refill_ms = 0;
   bool v1_update_pending = false;
+  int64_t v1_sent_ms = 0;  // last full state sent (v1)
 
   Client(Hub& h, uint64_t i) : hub(h), id(i), tokens(h.opts_.actions_burst) {}
 
@@ -110,6 +172,11 @@ struct Hub::Client : WsHandler, std::enable_shared_from_this<Hub::Client> {
     }
   }
   void send(const json& j) { send(frame_of(j)); }
+  // A v1 full state (initial_state / state_update): remembered for the periodic cadence.
+  void send_v1_state(const std::shared_ptr<const std::string>& f) {
+    send(f);
+    v1_sent_ms = hub.now_ms_();
+  }
   void close(uint16_t code, const std::string& reason) {
     if (auto p = peer.lock(); p && !closed && !closing) p->close(code, reason);
     closing = true;
@@ -122,7 +189,7 @@ struct Hub::Client : WsHandler, std::enable_shared_from_this<Hub::Client> {
   // The whole scoped state: a `snapshot` (with the deltas since it), or for v1 clients the
   // upstream `state_update`.
   void send_state() {
-    if (v1) send(state_frame());
+    if (v1) send_v1_state(state_frame());
     else hub.send_snapshot(*this);
   }
   std::shared_ptr<const std::string> state_frame();  // v1 only
@@ -135,6 +202,20 @@ struct Hub::Client : WsHandler, std::enable_shared_from_this<Hub::Client> {
     hub.detach(*this);
   }
   void on_message(std::string_view text) override;
+  void handle_message(std::string_view text);
+  // A protocol error naming the field (when known) and echoing the message's id (when given).
+  void invalid(const std::string& code, const std::string& message, const std::string& field,
+               const json& rid) {
+    if (v1) {
+      error(code, message);
+      return;
+    }
+    json err = {{"code", code}, {"message", message}};
+    if (!field.empty()) err["field"] = field;
+    json frame = {{"type", "error"}, {"error", std::move(err)}};
+    if (!rid.is_null()) frame["id"] = rid;
+    send(frame);
+  }
   void start_auth(std::string token, std::optional<std::pair<uint64_t, uint64_t>> resume);
   void handle_action(json msg, bool upstream_form);
   bool take_token();
@@ -143,46 +224,98 @@ struct Hub::Client : WsHandler, std::enable_shared_from_this<Hub::Client> {
 // ---- Client -------------------------------------------------------------------------------
 
 void Hub::Client::on_message(std::string_view text) {
+  // Last line of defence: whatever a message does, the transport sees no exception (#18).
+  try {
+    handle_message(text);
+  } catch (const std::exception& e) {
+    spdlog::error("hub: message from client {} failed: {}", id, e.what());
+    error("server.internal", "the message could not be processed");
+  }
+}
+
+void Hub::Client::handle_message(std::string_view text) {
   json msg = json::parse(text, nullptr, false);
   if (msg.is_discarded() || !msg.is_object()) {
     error("request.body.invalid_json", "messages must be JSON objects");
     return;
   }
-  std::string type = msg.value("type", "");
+  // Every field is read with its type checked: a wrong type is an error frame naming the field
+  // (with the message's id), never a json::type_error (#18).
+  FieldReader f{msg};
+  const json rid = msg.contains("id") ? msg["id"] : json();
+  std::string type = f.text("type");
   if (!authed) {
-    if (authenticating) return;
-    std::string token;
-    if (msg.contains("token") && msg["token"].is_string()) token = msg["token"];
-    else if (msg.contains("auth_token") && msg["auth_token"].is_string()) token = msg["auth_token"];
+    if (authenticating) {
+      // A repeated auth frame is ignored (upstream sends one on every open); an action is
+      // answered.
+      if (type == "action" || msg.contains("action")) {
+        invalid("auth.pending", "authentication is in progress; wait for auth_ok", "", rid);
+      }
+      return;
+    }
+    std::string token = f.text("token");
+    if (token.empty()) token = f.text("auth_token");
+    auto resume = f.position(msg, "resume");
+    if (f.failed()) {
+      invalid("request.field.invalid", f.why, f.field, rid);
+      close(4002, "request.field.invalid: " + f.field);
+      return;
+    }
     if (token.empty()) {
       close(4001, "authentication required: send {\"type\":\"auth\",\"token\":...} first");
       return;
     }
-    if (msg.value("protocol", "") == "v1") v1 = true;
-    std::optional<std::pair<uint64_t, uint64_t>> resume;
-    if (auto r = msg.find("resume"); r != msg.end() && r->is_object()) {
-      resume = std::make_pair(r->value("epoch", uint64_t{0}), r->value("seq", uint64_t{0}));
+    // The protocol: named in the message, else named in the query, else the upstream way of
+    // authenticating (a bare {"token"}) means the upstream protocol.
+    if (auto p = msg.find("protocol"); p != msg.end()) {
+      auto named = p->is_string() ? protocol_of(p->get<std::string>()) : std::nullopt;
+      if (!named) {
+        invalid("request.field.invalid", "protocol must be \"opdesk\" or \"v1\"", "protocol", rid);
+        close(4002, "request.field.invalid: protocol");
+        return;
+      }
+      v1 = *named;
+    } else if (!protocol_named) {
+      v1 = type != "auth";
     }
     start_auth(std::move(token), resume);
+    return;
+  }
+  std::string action = f.text("action");
+  if (f.failed()) {
+    // An action message is answered as one (action_result with its id); anything else gets an
+    // error frame. Both name the field.
+    if (type == "action") {
+      handle_action(std::move(msg), false);
+    } else if (type.empty() && f.field == "action") {
+      handle_action(std::move(msg), true);
+    } else {
+      invalid("request.field.invalid", f.why, f.field, rid);
+    }
     return;
   }
   if (type == "ping") {
     send(json{{"type", "pong"}, {"server_time", hub.now_ms_()}});
   } else if (type == "resume") {
+    auto from = f.position(msg, "");
+    if (f.failed()) {
+      invalid("request.field.invalid", f.why, f.field, rid);
+      return;
+    }
     hub.detach(*this);
-    hub.attach(shared_from_this(), std::make_pair(msg.value("epoch", uint64_t{0}), msg.value("seq", uint64_t{0})));
-  } else if (type == "snapshot" || type == "get_state" || msg.value("action", "") == "get_state") {
+    hub.attach(shared_from_this(), from);
+  } else if (type == "snapshot" || type == "get_state" || action == "get_state") {
     if (v1) {
       send_state();  // upstream answers get_state with a state_update
     } else {
       hub.detach(*this);
       hub.attach(shared_from_this(), std::nullopt);
     }
-  } else if (type.empty() && is_upstream_sync(msg.value("action", ""))) {
+  } else if (type.empty() && is_upstream_sync(action)) {
     // Upstream's sync/sync_calls/sync_queues re-read Asterisk by hand; our engine resyncs
     // itself on every AMI (re)connect and is driven by events, so the current state is the
     // answer: acknowledge and send it.
-    send(json{{"type", "action_result"}, {"action", msg.value("action", "")}, {"success", true}});
+    send(json{{"type", "action_result"}, {"action", action}, {"success", true}});
     send_state();
   } else if (type == "action") {
     handle_action(std::move(msg), false);
@@ -191,7 +324,7 @@ void Hub::Client::on_message(std::string_view text) {
   } else if (type == "auth" || msg.contains("token")) {
     // Later auth frames are ignored (the upstream client sends one on every open).
   } else {
-    error("request.type.unknown", "unknown message type '" + type + "'");
+    invalid("request.type.unknown", "unknown message type '" + type + "'", type.empty() ? "type" : "", rid);
   }
 }
 
@@ -232,10 +365,12 @@ bool Hub::Client::take_token() {
 }
 
 void Hub::Client::handle_action(json msg, bool upstream_form) {
-  std::string action = msg.value("action", "");
+  FieldReader f{msg};
+  std::string action = f.text("action");
   json id = msg.contains("id") ? msg["id"] : json();
   auto reply = [this, upstream_form, action, id](bool ok, const json& data, const std::string& code,
-                                                 const std::string& message) {
+                                                 const std::string& message,
+                                                 const std::string& field = std::string()) {
     if (upstream_form) {
       if (code == "request.action.unknown") {
         send(json{{"type", "error"}, {"message", message}});  // upstream: unknown action → error
@@ -251,11 +386,12 @@ void Hub::Client::handle_action(json msg, bool upstream_form) {
     json r = {{"type", "action_result"}, {"id", id}, {"ok", ok}};
     if (ok) r["data"] = data;
     else r["error"] = {{"code", code}, {"message", message}};
+    if (!ok && !field.empty()) r["error"]["field"] = field;
     send(r);
   };
   if (!upstream_form) {
     if (!id.is_number_integer()) {
-      reply(false, {}, "request.field.invalid", "action messages need an integer id");
+      reply(false, {}, "request.field.invalid", "action messages need an integer id", "id");
       return;
     }
     long long n = id.get<long long>();
@@ -265,8 +401,12 @@ void Hub::Client::handle_action(json msg, bool upstream_form) {
     }
     last_action_id = n;
   }
+  if (f.failed()) {
+    reply(false, {}, "request.field.invalid", f.why, f.field);
+    return;
+  }
   if (action.empty()) {
-    reply(false, {}, "request.field.missing", "action is required");
+    reply(false, {}, "request.field.missing", "action is required", "action");
     return;
   }
   if (!take_token()) {
@@ -275,8 +415,18 @@ void Hub::Client::handle_action(json msg, bool upstream_form) {
   }
   auto self = shared_from_this();
   asio::co_spawn(hub.ex_, [self, action, msg = std::move(msg), reply]() -> asio::awaitable<void> {
-    auto out = co_await self->hub.actions_.run(self->principal, action, msg, self->ip);
-    if (!self->closed) reply(out.ok, out.data, out.code, out.message);
+    ActionRunner::Outcome out;
+    try {
+      out = co_await self->hub.actions_.run(self->principal, action, msg, self->ip);
+    } catch (const std::exception& e) {
+      // Every action message is answered, even one the action layer failed on.
+      spdlog::error("hub: action {} failed: {}", action, e.what());
+      out = ActionRunner::Outcome{};
+      out.status = 500;
+      out.code = "server.internal";
+      out.message = "the action could not be processed";
+    }
+    if (!self->closed) reply(out.ok, out.data, out.code, out.message, out.field);
   }, log_failure);
 }
 
@@ -297,6 +447,17 @@ Hub::Hub(asio::any_io_executor ex, const pbx::Engine& engine, Authenticator& aut
       housekeeping();
     }
   }, log_failure);
+  if (opts_.v1_state_period.count() > 0) {
+    asio::co_spawn(ex_, [this, alive = std::weak_ptr<bool>(alive_)]() -> asio::awaitable<void> {
+      asio::steady_timer t(ex_);
+      for (;;) {
+        t.expires_after(opts_.v1_state_period);
+        auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec || alive.expired() || stopped_) co_return;
+        v1_tick();
+      }
+    }, log_failure);
+  }
 }
 
 void Hub::housekeeping() {
@@ -360,8 +521,19 @@ WsAccept Hub::accept(std::shared_ptr<WsPeer> peer, const Request& req) {
   // The auth clock starts at the upgrade request: housekeeping may run before on_open (a
   // slow handshake on a busy loop) and must not see a client with no start time (#6).
   c->opened_ms = now_ms_();
-  if (auto t = req.query_value("token")) c->query_token = *t;
-  if (req.query_value("protocol").value_or("") == "v1") c->v1 = true;
+  if (auto proto = req.query_value("protocol")) {
+    auto named = protocol_of(*proto);
+    if (!named) {
+      out.reject = error_response(400, "request.field.invalid", "protocol must be \"opdesk\" or \"v1\"", "protocol");
+      return out;
+    }
+    c->v1 = *named;
+    c->protocol_named = true;
+  }
+  if (auto t = req.query_value("token")) {
+    c->query_token = *t;
+    if (!c->protocol_named) c->v1 = true;  // /ws?token= is how the upstream client connects
+  }
   clients_[c->id] = c;
   stats_.clients = clients_.size();
   out.handler = c;
@@ -460,9 +632,9 @@ void Hub::attach(const std::shared_ptr<Client>& c, std::optional<std::pair<uint6
   g.members.insert(c.get());
   c->group = &g;
   if (c->v1) {
-    c->send(json{{"type", "initial_state"},
-                 {"data", upstream_state(filter_snapshot(c->principal, snapshot_json(engine_, now_ms_())))},
-                 {"timestamp", iso_time(now_ms_())}});
+    c->send_v1_state(frame_of(json{{"type", "initial_state"},
+                                   {"data", upstream_state(filter_snapshot(c->principal, snapshot_json(engine_, now_ms_())))},
+                                   {"timestamp", iso_time(now_ms_())}}));
     return;
   }
   if (resume && resume->first == engine_.epoch() && resume->second >= g.since_seq &&
@@ -539,8 +711,32 @@ void Hub::schedule_v1_update(const std::shared_ptr<Client>& c) {
     // Each update is the whole state, so a queue over the cap is dropped, not grown.
     auto frame = c->state_frame();
     if (over_cap(*c, *p, frame->size())) co_return;
-    c->send(frame);
+    c->send_v1_state(frame);
   }, log_failure);
+}
+
+void Hub::v1_tick() {
+  const int64_t now = now_ms_();
+  const int64_t period = opts_.v1_state_period.count();
+  std::optional<json> full;  // the engine state, serialized only if a v1 client is due
+  std::map<std::string, std::shared_ptr<const std::string>> by_scope;
+  auto clients = clients_;
+  for (auto& [id, c] : clients) {
+    if (!c->v1 || !c->authed || c->closed || c->closing || c->needs_snapshot) continue;
+    // A change-driven state went out within most of a period: this one would add nothing.
+    if (now - c->v1_sent_ms < period * 4 / 5) continue;
+    auto p = c->peer.lock();
+    if (!p) continue;
+    auto& frame = by_scope[c->principal.scope_key()];
+    if (!frame) {
+      if (!full) full = snapshot_json(engine_, now);
+      frame = frame_of(json{{"type", "state_update"},
+                            {"data", upstream_state(filter_snapshot(c->principal, *full))},
+                            {"timestamp", iso_time(now)}});
+    }
+    if (over_cap(*c, *p, frame->size())) continue;  // housekeeping resends once it drained
+    c->send_v1_state(frame);
+  }
 }
 
 void Hub::reset_groups_for_epoch() {
@@ -630,7 +826,7 @@ void Hub::refresh_user(int64_t user_id) {
   auto clients = clients_;
   for (auto& [id, c] : clients) {
     if (!c->authed || c->closed || c->principal.user_id != user_id) continue;
-    asio::co_spawn(ex_, [this, c]() -> asio::awaitable<void> {
+    asio::co_spawn(ex_, [this, c = c]() -> asio::awaitable<void> {  // init-capture: clang 14 (fuzz)
       auto res = co_await auth_.reload(c->principal);
       if (c->closed) co_return;
       if (!res.principal) {

@@ -11,8 +11,11 @@
 // gets a new snapshot. Slow clients: past the queue cap their queue is dropped and they get a
 // fresh snapshot once it drains; a client whose queue has not drained once within
 // stuck_timeout of first passing the cap is closed (4008), so a stuck peer costs at most one
-// capped queue. v1 clients (upstream protocol) get the whole filtered state at most every
-// v1_update_interval, never queued past the cap. housekeeping() runs once a second (slow
+// capped queue. v1 clients (upstream protocol) get the whole filtered state after changes (at
+// most every v1_update_interval) and every v1_state_period, never queued past the cap. A
+// connection speaks v1 when it authenticates the upstream way (`/ws?token=`, or a first message
+// `{"token"}` without `"type":"auth"`) unless it names a protocol (`protocol` = `opdesk` | `v1`,
+// in the query or the auth message); OpDesk's own client sends `{"type":"auth"}`. housekeeping() runs once a second (slow
 // clients, token expiry, auth timeout, idle groups); tests call it with a fake clock.
 // Everything runs on the one event loop: no locks.
 #pragma once
@@ -54,6 +57,7 @@ class ActionRunner {
     nlohmann::json data;
     int status = 200;
     std::string code, message;
+    std::string field;  // the offending parameter of a 400/403/404, when one is to blame
   };
   virtual ~ActionRunner() = default;
   virtual boost::asio::awaitable<Outcome> run(const Principal& p, std::string action,
@@ -70,8 +74,11 @@ struct HubOptions {
   double actions_per_second = 5;            // per connection, burst actions_burst
   double actions_burst = 20;
   std::chrono::seconds group_linger{120};   // keep an empty group this long for resumes
-  // v1 clients get full states (as upstream did); coalescing bounds them to 4 per second.
+  // v1 clients get full states (as upstream did): after a change (coalesced: at most one per
+  // v1_update_interval) and, like upstream's broadcast loop, at least every v1_state_period so
+  // the durations the server renders keep moving (0: no periodic states).
   std::chrono::milliseconds v1_update_interval{250};
+  std::chrono::milliseconds v1_state_period{500};
   // Deltas of the change batches applied in one turn of the event loop go out as one frame per
   // scope when the turn ends (off: one frame per batch, sent inside publish()).
   bool coalesce = true;
@@ -108,6 +115,9 @@ class Hub {
   void shutdown();
   // Once a second from the hub's timer: auth timeouts, token expiry, slow clients, idle groups.
   void housekeeping();
+  // Every v1_state_period from the hub's timer: the full state to each v1 client that got
+  // none for most of a period (built once per scope).
+  void v1_tick();
   HubStats stats() const;
   std::size_t client_count() const;
 

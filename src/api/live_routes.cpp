@@ -14,6 +14,9 @@ namespace asio = boost::asio;
 
 namespace {
 
+const std::vector<std::string_view> kDndFields = {"enabled"};
+const std::vector<std::string_view> kNoFields = {};  // routes whose path says everything
+
 json scoped_snapshot(LiveDeps& d, const Principal& p) {
   return filter_snapshot(p, snapshot_json(d.engine, d.now_ms()));
 }
@@ -29,7 +32,9 @@ asio::awaitable<Response> run_action(LiveDeps& d, const Request& req, const Prin
                                      std::string action, json params) {
   auto out = co_await d.actions.run(p, action, std::move(params), req.remote_ip);
   if (!out.ok) {
-    throw ApiError(out.status >= 400 ? out.status : 400, out.code.empty() ? "action.failed" : out.code, out.message);
+    ApiError e(out.status >= 400 ? out.status : 400, out.code.empty() ? "action.failed" : out.code, out.message, out.field);
+    if (out.status == 429) e.headers.emplace_back("Retry-After", "1");
+    throw e;
   }
   json body = {{"ok", true}, {"action", action}, {"data", out.data}};
   co_return json_response(out.status == 202 ? 202 : 200, body);
@@ -39,19 +44,35 @@ asio::awaitable<Response> run_action(LiveDeps& d, const Request& req, const Prin
 
 void register_live_routes(Router& r, LiveDeps& d) {
   r.add("GET", "/health", [&d](Request&) -> asio::awaitable<Response> {
-    json body = {{"status", "ok"}, {"ami_connected", d.pbx_connected ? d.pbx_connected() : false}};
+    // An AMI peer that logs in and never answers the resync is not healthy: the live state
+    // would be empty or stale (#18).
+    bool logged_in = d.pbx_connected ? d.pbx_connected() : false;
+    bool synced = d.pbx_synced ? d.pbx_synced() : logged_in;
+    json body = {{"status", "ok"}, {"ami_connected", logged_in && synced}, {"ami_logged_in", logged_in},
+                 {"ami_synced", logged_in && synced}};
     co_return json_response(200, body);
   }, "public: Liveness");
 
   r.add("GET", "/api/status", [&d](Request& req) -> asio::awaitable<Response> {
     Principal p = co_await d.auth.require(req, "calls:read");
-    (void)p;
+    bool logged_in = d.pbx_connected ? d.pbx_connected() : false;
+    bool synced = logged_in && (d.pbx_synced ? d.pbx_synced() : true);
+    if (!p.is_admin()) {
+      // The caller's scope only: no PBX-wide counts, no details of the panel's links (#18).
+      json snap = scoped_snapshot(d, p);
+      json body = {{"connected", logged_in}, {"synced", synced},
+                   {"extensions_count", snap.value("extensions", json::array()).size()},
+                   {"active_calls", snap.value("calls", json::array()).size()},
+                   {"epoch", d.engine.epoch()}, {"seq", d.engine.seq()}, {"version", d.version},
+                   {"server_time", d.now_ms()}};
+      co_return json_response(200, body);
+    }
     const auto& st = d.engine.state();
     size_t calls = 0;
     for (const auto& [id, c] : st.calls) {
       if (d.engine.call_visible(c)) ++calls;
     }
-    json body = {{"connected", d.pbx_connected ? d.pbx_connected() : false},
+    json body = {{"connected", logged_in}, {"synced", synced},
                  {"extensions_count", st.extensions.size()}, {"active_calls", calls},
                  {"websocket_clients", d.hub ? d.hub->client_count() : 0},
                  {"epoch", d.engine.epoch()}, {"seq", d.engine.seq()}, {"version", d.version},
@@ -126,6 +147,7 @@ void register_live_routes(Router& r, LiveDeps& d) {
 
   r.add("POST", "/api/calls/{id}/hangup", [&d](Request& req) -> asio::awaitable<Response> {
     Principal p = co_await d.auth.require(req, "calls:write");
+    if (!req.body.empty()) reject_unknown(parse_json_body(req), kNoFields);
     json body = {{"call_id", std::string(req.param("id"))}};
     co_return co_await run_action(d, req, p, "hangup", body);
   }, "Hang up a call");
@@ -133,19 +155,24 @@ void register_live_routes(Router& r, LiveDeps& d) {
   r.add("POST", "/api/calls/transfer", [&d](Request& req) -> asio::awaitable<Response> {
     Principal p = co_await d.auth.require(req, "calls:write");
     json body = parse_json_body(req);
-    if (!body.contains("target") && !body.contains("source") && !body.contains("channel") && p.extension) {
+    bool attended = opt_bool(body, "attended").value_or(false);
+    body.erase("attended");
+    if (!body.contains("target") && !body.contains("source") && !body.contains("extension") && p.extension) {
       body["target"] = *p.extension;  // upstream: the caller's own extension's call
     }
-    co_return co_await run_action(d, req, p, body.value("attended", false) ? "attended_transfer" : "transfer", body);
+    co_return co_await run_action(d, req, p, attended ? "attended_transfer" : "transfer", body);
   }, "Blind (or attended) transfer");
 
   r.add("POST", "/api/integration/click-to-call", [&d](Request& req) -> asio::awaitable<Response> {
     Principal p = co_await d.auth.require(req, "calls:write");
     json body = parse_json_body(req);
-    if (body.contains("extension") && !body.contains("from")) body["from"] = body["extension"];
     auto out = co_await d.actions.run(p, "originate", body, req.remote_ip);
-    if (!out.ok) throw ApiError(out.status >= 400 ? out.status : 400, out.code, out.message);
-    json resp = {{"accepted", true}, {"extension", body.value("from", json())}, {"number", body.value("number", json())}, {"data", out.data}};
+    if (!out.ok) {
+      ApiError e(out.status >= 400 ? out.status : 400, out.code, out.message, out.field);
+      if (out.status == 429) e.headers.emplace_back("Retry-After", "1");
+      throw e;
+    }
+    json resp = {{"accepted", true}, {"extension", out.data.value("from", json())}, {"number", out.data.value("number", json())}, {"data", out.data}};
     if (out.data.contains("action_id")) resp["action_id"] = out.data["action_id"];
     co_return json_response(202, resp);
   }, "Click-to-call (Originate, async)");
@@ -153,7 +180,8 @@ void register_live_routes(Router& r, LiveDeps& d) {
   r.add("POST", "/api/extensions/{ext}/dnd", [&d](Request& req) -> asio::awaitable<Response> {
     Principal p = co_await d.auth.require(req, "calls:write");
     json body = parse_json_body(req);
-    json params = {{"extension", std::string(req.param("ext"))}, {"enabled", body.value("enabled", false)}};
+    reject_unknown(body, kDndFields);
+    json params = {{"extension", std::string(req.param("ext"))}, {"enabled", body.contains("enabled") ? body["enabled"] : json()}};
     co_return co_await run_action(d, req, p, "dnd", params);
   }, "Set do-not-disturb");
 
@@ -166,6 +194,7 @@ void register_live_routes(Router& r, LiveDeps& d) {
 
   r.add("DELETE", "/api/queues/{queue}/members/{member}", [&d](Request& req) -> asio::awaitable<Response> {
     Principal p = co_await d.auth.require(req, "calls:write");
+    if (!req.body.empty()) reject_unknown(parse_json_body(req), kNoFields);
     json body = {{"queue", std::string(req.param("queue"))}, {"interface", std::string(req.param("member"))}};
     co_return co_await run_action(d, req, p, "queue_remove", body);
   }, "Remove a queue member");

@@ -1,5 +1,8 @@
 // Live REST routes: the snapshot and its upstream-shaped mirrors (filtered by scope), status,
 // health, metrics, the OpenAPI document and the action endpoints (same checks as WS actions).
+// /health's ami_connected means logged in and synchronised (ami_logged_in: the login alone).
+// /api/status: admins get the panel-wide counts and every detail (PBX link, database, CRM,
+// QoS, ...); everyone else (and API keys) only the counts of their own scope.
 #pragma once
 
 #include <functional>
@@ -23,6 +26,8 @@ struct LiveDeps {
   std::function<boost::asio::awaitable<nlohmann::json>()> status_details;
   std::string version;
   bool metrics_public_on_loopback = true;  // /metrics: admin token, or any loopback scraper
+  // Logged in AND resynchronised (PbxService::synced); unset → pbx_connected.
+  std::function<bool()> pbx_synced;
 };
 
 void register_live_routes(Router& router, LiveDeps& deps);

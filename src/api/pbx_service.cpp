@@ -84,6 +84,10 @@ void PbxService::stop() {
 
 bool PbxService::connected() const { return client_->connected(); }
 
+bool PbxService::synced() const {
+  return connection_ != 0 && synced_connection_ == connection_ && client_->connected();
+}
+
 void PbxService::apply(const ami::Message& m) {
   ++events_;
   const int64_t now = now_();
@@ -103,6 +107,7 @@ void PbxService::flush() {
 asio::awaitable<void> PbxService::resync(uint64_t connection) {
   auto alive = alive_;
   const int64_t started = now_();
+  std::string unanswered;  // list actions the PBX never answered (an error answer is fine)
   for (const auto& name : resync_actions()) {
     if (!*alive || connection != connection_ || !client_->connected()) co_return;
     ami::Action a(name);
@@ -110,8 +115,16 @@ asio::awaitable<void> PbxService::resync(uint64_t connection) {
     auto r = co_await client_->send(std::move(a), true);
     if (!*alive) co_return;
     if (!r.ok) spdlog::debug("pbx: resync {} answered {}", name, r.error);
+    if (!r.ok && (r.error == "timeout" || r.error == "not connected" || r.error == "connection lost")) {
+      unanswered += (unanswered.empty() ? "" : ", ") + name;
+    }
   }
   if (connection != connection_) co_return;
+  if (unanswered.empty()) {
+    synced_connection_ = connection;
+  } else {
+    spdlog::warn("pbx: resync incomplete, no answer to {}: live state may be stale (health: not synced)", unanswered);
+  }
   ++resyncs_;
   last_resync_ms_ = now_() - started;
   spdlog::info("pbx: resync {} done in {} ms", resyncs_, last_resync_ms_);
@@ -130,7 +143,7 @@ void PbxService::set_dnd(const std::string& ext, bool on) {
 void to_json(nlohmann::json& j, const PbxStatusInfo& s) {
   j = {{"connected", s.connected},   {"connected_since", s.connected_since_ms},
        {"banner", s.banner},         {"last_error", s.last_error},
-       {"resyncs", s.resyncs},       {"events", s.events},
+       {"resyncs", s.resyncs},       {"synced", s.synced},         {"events", s.events},
        {"reconnects", s.reconnects}, {"last_resync_ms", s.last_resync_ms}};
 }
 
@@ -142,6 +155,7 @@ PbxStatusInfo PbxService::status() const {
   info.banner = s.banner;
   info.last_error = s.last_error;
   info.resyncs = resyncs_;
+  info.synced = synced();
   info.events = events_;
   info.reconnects = s.connects > 0 ? s.connects - 1 : 0;
   info.last_resync_ms = last_resync_ms_;

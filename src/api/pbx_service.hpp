@@ -34,6 +34,7 @@ struct PbxStatusInfo {
   std::string banner;
   std::string last_error;
   uint64_t resyncs = 0;        // completed resync runs
+  bool synced = false;         // see PbxService::synced()
   uint64_t events = 0;         // frames applied to the engine
   uint64_t reconnects = 0;     // TCP connections after the first
   int64_t last_resync_ms = 0;  // duration of the last resync
@@ -53,6 +54,9 @@ class PbxService {
   void start();
   void stop();
   bool connected() const;
+  // Logged in AND this connection's resync finished with every list action answered: only then
+  // is the engine's state the PBX's (an AMI peer that logs in and then hangs is not synced).
+  bool synced() const;
   const pbx::Engine& engine() const { return engine_; }
   pbx::Engine& engine() { return engine_; }
   PbxStatusInfo status() const;
@@ -86,6 +90,7 @@ class PbxService {
   std::vector<FrameListener> listeners_;
   uint64_t connection_ = 0;
   uint64_t resyncs_ = 0;
+  uint64_t synced_connection_ = 0;  // the connection whose resync completed
   uint64_t events_ = 0;
   int64_t last_resync_ms_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

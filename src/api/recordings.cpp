@@ -14,6 +14,9 @@
 #include <fstream>
 
 #include "api/http_util.hpp"
+#include "auth/api_keys.hpp"
+#include "auth/scope.hpp"
+#include "store/store.hpp"
 
 namespace opdesk::api {
 namespace fs = std::filesystem;
@@ -213,15 +216,56 @@ RecordingFinder recording_finder(store::CdrStore& cdr) {
   };
 }
 
+SignerLookup signer_lookup(store::Store& st) {
+  return [&st](int64_t uid) -> std::optional<Principal> {
+    auto u = st.users().get(uid);
+    if (!u || !u->active) return std::nullopt;
+    auth::Scope scope = auth::resolve_scope(*u, st);
+    Principal p;
+    p.user_id = u->id;
+    p.username = u->username;
+    p.role = std::string(store::to_string(u->role));
+    p.extension = u->extension;
+    p.all = scope.all;
+    p.extensions = scope.extensions;
+    p.queues = scope.queues;
+    return p;
+  };
+}
+
+Request recording_auth_request(const Request& req) {
+  auto token = req.query_value("token");
+  if (!token || !req.header("authorization").empty() || !req.header("x-api-key").empty()) return req;
+  if (auth::looks_like_api_key(*token)) {
+    throw ApiError(401, "auth.api_key.not_allowed", "API keys are not accepted in the URL; send X-API-Key");
+  }
+  Request r = req;
+  r.headers.emplace_back("authorization", "Bearer " + *token);
+  return r;
+}
+
 RecordingResult serve_recording(const Request& req, const Principal* principal,
                                 const RecordingContext& ctx, const RecordingFinder& find) {
   std::string requested(req.param("path"));
-  if (requested.empty() && req.path.rfind("/api/recordings/", 0) == 0) {
-    requested = req.path.substr(16);
+  if (req.path.rfind("/api/recordings/", 0) == 0) {
+    // The router drops empty segments; the upstream client's absolute path (%2Fvar%2F...)
+    // decodes to "/api/recordings//var/...": keep it absolute.
+    std::string raw = req.path.substr(16);
+    if (requested.empty() || (!raw.empty() && raw[0] == '/')) requested = raw;
   }
   for (const auto& [k, v] : req.query) {
-    if (k != "exp" && k != "uid" && k != "sig" && k != "download") {
+    if (k != "exp" && k != "uid" && k != "sig" && k != "download" && k != "token") {
       throw ApiError(400, "request.field.invalid", "unknown query parameter " + k, k);
+    }
+  }
+  if (fs::path(requested).is_absolute()) {
+    // An absolute path must lie under the root (lexically here; symlinks are checked when the
+    // file is resolved): anything else is refused before the call lookup.
+    std::error_code ec;
+    fs::path root_c = fs::weakly_canonical(ctx.root, ec);
+    fs::path want = fs::path(requested).lexically_normal();
+    if (ec || requested.find('\0') != std::string::npos || !inside(root_c, fs::weakly_canonical(want, ec)) || ec) {
+      return refuse(403, "recording.forbidden", "path outside the recordings root", nullptr);
     }
   }
   std::string file = fs::path(requested).filename().string();
@@ -234,16 +278,27 @@ RecordingResult serve_recording(const Request& req, const Principal* principal,
   std::optional<RecordingLookup> call;
   auto sig = req.query_value("sig");
   if (sig) {
+    // Until the signature checks out nothing here is known about the caller: no audit row
+    // (a forged uid must not write rows in someone's name, nor flood the log).
     auto exp = to_int(req.query_value("exp"));
     auto uid = to_int(req.query_value("uid"));
-    audit["via"] = "signature";
-    if (uid) audit["user_id"] = *uid;
-    if (!exp || !uid) return refuse(403, "recording.signature.invalid", "bad signed URL", audit);
-    if (*exp < ctx.now_unix) return refuse(403, "recording.url.expired", "the link has expired", audit);
+    if (!exp || !uid) return refuse(403, "recording.signature.invalid", "bad signed URL", nullptr);
+    if (*exp < ctx.now_unix) return refuse(403, "recording.url.expired", "the link has expired", nullptr);
     if (!verify_recording_signature(ctx.hmac_key, requested, *exp, *uid, *sig, ctx.now_unix)) {
-      return refuse(403, "recording.signature.invalid", "bad signed URL", audit);
+      return refuse(403, "recording.signature.invalid", "bad signed URL", nullptr);
     }
-    call = find(file, nullptr);
+    audit["via"] = "signature";
+    audit["user_id"] = *uid;
+    if (*uid == 0) {
+      call = find(file, nullptr);  // a system link (CRM payloads, API keys)
+    } else {
+      std::optional<Principal> signer = ctx.signer ? ctx.signer(*uid) : std::nullopt;
+      if (!signer) {
+        return refuse(403, "recording.url.revoked", "the link's user no longer exists or is disabled", audit);
+      }
+      audit["username"] = signer->username;
+      call = find(file, &*signer);  // the signer's scope as it is now
+    }
   } else if (principal) {
     audit["via"] = "bearer";
     audit["user_id"] = principal->user_id;

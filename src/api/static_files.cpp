@@ -37,6 +37,34 @@ bool accepts(const Request& req, std::string_view enc) {
   return ae.find(enc) != std::string_view::npos;
 }
 
+// Moves each inline <script> of an HTML page into a file of its own under /.inline/ (a classic
+// external script without async/defer runs at the same point of parsing as the inline one), so
+// a web client with inline scripts (the upstream client's theme snippet) runs under our
+// Content-Security-Policy (script-src 'self') without relaxing it for everyone.
+std::string externalize_scripts(const std::string& html, const std::string& page,
+                                std::map<std::string, std::string>& scripts) {
+  std::string out;
+  size_t pos = 0;
+  for (;;) {
+    size_t open = html.find("<script", pos);
+    size_t tag_end = open == std::string::npos ? open : html.find('>', open);
+    size_t close = tag_end == std::string::npos ? tag_end : html.find("</script>", tag_end);
+    if (close == std::string::npos) break;
+    std::string tag = html.substr(open, tag_end - open);
+    std::string body = html.substr(tag_end + 1, close - tag_end - 1);
+    out += html.substr(pos, open - pos);
+    if (tag.find(" src=") != std::string::npos || body.find_first_not_of(" \t\r\n") == std::string::npos) {
+      out += html.substr(open, close + 9 - open);  // external already, or empty
+    } else {
+      std::string path = "/.inline/" + etag_of(page + body).substr(1, 16) + ".js";
+      scripts[path] = body;
+      out += tag + " src=\"" + path + "\"></script>";
+    }
+    pos = close + 9;
+  }
+  return out + html.substr(pos);
+}
+
 }  // namespace
 
 std::string mime_type(const std::string& path) {
@@ -68,15 +96,27 @@ StaticFiles::StaticFiles(std::string dir) : dir_(std::move(dir)) {
     if (ext == ".gz" || ext == ".br") continue;
     auto body = read_file(p);
     if (!body) continue;
+    std::string key = "/" + fs::relative(p, dir_).generic_string();
     File f;
-    f.body = body;
     f.content_type = mime_type(p.string());
+    std::map<std::string, std::string> scripts;
+    if (ext == ".html" && body->find("<script") != std::string::npos) {
+      auto html = externalize_scripts(*body, key, scripts);
+      if (!scripts.empty()) body = std::make_shared<const std::string>(std::move(html));
+    }
+    f.body = body;
     f.etag = etag_of(*body);
     fs::path gz = p.string() + ".gz", br = p.string() + ".br";
-    if (fs::exists(gz)) f.gzip = read_file(gz);
-    if (fs::exists(br)) f.brotli = read_file(br);
-    std::string key = "/" + fs::relative(p, dir_).generic_string();
+    if (scripts.empty() && fs::exists(gz)) f.gzip = read_file(gz);  // stale once rewritten
+    if (scripts.empty() && fs::exists(br)) f.brotli = read_file(br);
     files_.emplace(std::move(key), std::move(f));
+    for (auto& [path, code] : scripts) {
+      File js;
+      js.body = std::make_shared<const std::string>(std::move(code));
+      js.content_type = mime_type(path);
+      js.etag = etag_of(*js.body);
+      files_.emplace(path, std::move(js));
+    }
   }
 }
 
@@ -87,10 +127,7 @@ Response StaticFiles::respond(const File& f, const std::string& path, const Requ
   r.header("Vary", "Accept-Encoding");
   bool immutable = path.rfind("/assets/", 0) == 0;
   r.header("Cache-Control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
-  if (path == "/index.html") {
-    r.header("X-Content-Type-Options", "nosniff");
-    r.header("Referrer-Policy", "same-origin");
-  }
+  // X-Content-Type-Options, Referrer-Policy and the CSP come with every response (src/net).
   if (req.header("if-none-match") == f.etag) {
     r.status = 304;
     r.content_type.clear();

@@ -4,6 +4,9 @@
 // and its pre-compressed .br/.gz siblings when the build wrote them. Requests get the best
 // encoding the client accepts, 304 on If-None-Match, long caching for hashed assets/ files and
 // no-cache for index.html; unknown non-API paths fall back to index.html (client routing).
+// The directory is configurable (server.web_dir), e.g. the upstream product's client build;
+// inline <script>s of its HTML pages are served as /.inline/<hash>.js files so that they run
+// under the default Content-Security-Policy (script-src 'self').
 #pragma once
 
 #include <map>

@@ -1,7 +1,9 @@
 // Upstream-compatible state shapes; see upstream_compat.hpp.
 #include "upstream_compat.hpp"
 
+#include <cstdio>
 #include <ctime>
+#include <map>
 
 namespace opdesk::api {
 using json = nlohmann::json;
@@ -32,14 +34,19 @@ std::string iso_time(int64_t ms) {
 
 namespace {
 
-int status_code(const std::string& state) {
-  if (state == "idle") return 0;
-  if (state == "in_call") return 1;
-  if (state == "busy") return 2;
-  if (state == "unavailable") return 4;
-  if (state == "ringing") return 8;
-  if (state == "on_hold") return 16;
-  return -1;
+// Upstream passes on the raw ExtensionStatus `Status` field, a string ("0", "8", "-1"): the
+// hint code when the PBX sent one, else the code our state stands for.
+std::string status_code(const nlohmann::json& ext, const std::string& state) {
+  if (auto it = ext.find("hint_code"); it != ext.end() && it->is_number_integer()) {
+    return std::to_string(it->get<int64_t>());
+  }
+  if (state == "idle") return "0";
+  if (state == "in_call") return "1";
+  if (state == "busy") return "2";
+  if (state == "unavailable") return "4";
+  if (state == "ringing") return "8";
+  if (state == "on_hold") return "16";
+  return "-1";
 }
 
 const char* member_status_text(int s) {
@@ -70,19 +77,37 @@ json call_info(const json& call, const std::string& ext, int64_t now) {
                            : !str(other, "extension").empty() ? str(other, "extension")
                                                               : str(other, "number");
   int64_t started = num(call, "started_at"), answered = num(call, "answered_at");
+  // A caller-ID name that only repeats the number is no contact name (the upstream UI would
+  // show "0221006925 (0221006925)").
+  std::string name = other.is_null() ? std::string() : str(other, "name");
+  bool named = !name.empty() && name != talking_to && name != str(other, "number") &&
+               name != "<unknown>" && name != "Unknown";
+  std::string dialed = str(call, "destination");
+  std::string destination = str(me, "role") == "caller" ? talking_to : ext;
   json info = {{"extension", ext},
                {"state", state == "up" ? "Up" : state == "ringing" ? "Ringing" : state},
                {"talking_to", talking_to},
-               {"contact_name", other.is_null() ? json() : json(str(other, "name"))},
+               {"contact_name", named ? json(name) : json()},
                {"duration", hms(started ? (now - started) / 1000 : 0)},
                {"talk_time", answered ? hms((now - answered) / 1000) : "00:00"},
                {"channel", me.is_null() ? json() : json(str(me, "channel"))},
                {"caller", str(me, "role") == "caller" ? ext : talking_to},
                {"callerid", str(me, "number")},
-               {"destination", str(me, "role") == "caller" ? talking_to : ext},
+               {"destination", destination},
+               {"original_destination", dialed.empty() ? destination : dialed},
                {"linkedid", str(call, "id")},
                {"queue", call.contains("queue") ? call["queue"] : json()}};
   return info;
+}
+
+// True for the answering side of a call between two extensions.
+bool callee_of_internal(const json& call, const std::string& ext) {
+  bool me_callee = false, other_internal = false;
+  for (const auto& p : call.value("parties", json::array())) {
+    if (str(p, "extension") == ext) me_callee = str(p, "role") != "caller";
+    else if (!str(p, "extension").empty()) other_internal = true;
+  }
+  return me_callee && other_internal;
 }
 
 }  // namespace
@@ -107,10 +132,11 @@ json upstream_state(const json& snap) {
     json ci;
     if (auto it = call_of_ext.find(ext); it != call_of_ext.end()) {
       ci = call_info(*it->second, ext, now);
-      active[ext] = ci;
+      // "Caller perspective only": the called side of an internal call is not a row of its own.
+      if (!callee_of_internal(*it->second, ext)) active[ext] = ci;
     }
     exts[ext] = {{"extension", ext}, {"name", str(e, "name")}, {"status", state},
-                 {"status_code", status_code(state)}, {"dnd", e.value("dnd", false)},
+                 {"status_code", status_code(e, state)}, {"dnd", e.value("dnd", false)},
                  {"call_info", ci}};
   }
   json queues = json::object(), members = json::object(), entries = json::object();
@@ -135,9 +161,10 @@ json upstream_state(const json& snap) {
       if (uid.empty()) uid = name + ":" + std::to_string(num(en, "position"));
       entries[uid] = {{"queue", name}, {"callerid", str(en, "caller")},
                       {"position", num(en, "position")},
-                      {"wait_time", num(en, "since") ? (now - num(en, "since")) / 1000 : 0}};
+                      {"wait_time", hms(num(en, "since") ? (now - num(en, "since")) / 1000 : 0)}};
     }
-    queues[name] = {{"name", name}, {"members", qm}, {"calls_waiting", es.size()}};
+    // `extension` is the key members and entries name (the upstream UI matches on it).
+    queues[name] = {{"extension", name}, {"name", name}, {"members", qm}, {"calls_waiting", es.size()}};
   }
   return {{"extensions", exts}, {"active_calls", active}, {"queues", queues},
           {"queue_members", members}, {"queue_entries", entries},

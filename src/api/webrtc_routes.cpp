@@ -21,6 +21,8 @@ namespace asio = boost::asio;
 
 namespace {
 
+const std::vector<std::string_view> kCredentialFields = {"password", "auth_username"};
+
 // SIP user part: what FreePBX/Asterisk/Kamailio accept as an extension or auth user.
 const std::regex kSipUserRe("^[A-Za-z0-9_.-]{1,32}$");
 const std::string kKeyPrefix = "webrtc.credentials.";
@@ -81,11 +83,17 @@ asio::awaitable<std::string> server_url(WebRtcDeps& d) {
 
 asio::awaitable<Response> get_config(WebRtcDeps& d, Request& req) {
   Principal p = co_await d.auth.require(req);
+  std::string server = co_await server_url(d);
   if (!p.extension || p.extension->empty()) {
-    throw ApiError(409, "webrtc.no_extension", "your user has no extension: ask an admin to set one");
+    // A user without an extension simply has no softphone. The upstream product answered 200
+    // with a null extension and its client calls this on every page, so this is a 200 too; the
+    // reason says why (OpDesk's softphone shows it).
+    json none = {{"server", server}, {"extension", nullptr}, {"extension_secret", nullptr},
+                 {"provisioned", false}, {"reason", "webrtc.no_extension"},
+                 {"message", "your user has no extension: ask an admin to set one"}};
+    co_return no_store(json_response(200, none));
   }
   const std::string ext = *p.extension;
-  std::string server = co_await server_url(d);
   if (server.empty()) {
     throw ApiError(409, "webrtc.server_not_configured",
                    "no SIP WebSocket server is configured (WEBRTC_PBX_SERVER)");
@@ -107,7 +115,7 @@ asio::awaitable<Response> get_config(WebRtcDeps& d, Request& req) {
                {"extension_secret", creds->password},  // the upstream product's key
                {"domain", domain}, {"display_name", display.empty() ? p.username : display},
                {"ice_servers", ice_servers_json(d.options)}, {"dtmf", d.options.dtmf},
-               {"source", creds->source}};
+               {"source", creds->source}, {"provisioned", true}};
   co_return no_store(json_response(200, body));
 }
 
@@ -135,6 +143,7 @@ asio::awaitable<Response> put_credentials(WebRtcDeps& d, Request& req) {
   require_admin(p);
   std::string ext = path_extension(req);
   json body = parse_json_body(req);
+  reject_unknown(body, kCredentialFields);
   std::string password = req_string(body, "password", kMaxPassword);
   if (password.empty() || password.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
     throw ApiError(400, "request.field.invalid", "password must be 1-128 characters without line breaks",

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -97,6 +98,8 @@ const std::map<std::string, Setter>& bindings() {
       {"server.max_body_bytes", INT("server.max_body_bytes", server.max_body_bytes, 1024, 1LL << 30)},
       {"server.idle_timeout_s", INT("server.idle_timeout_s", server.idle_timeout_s, 1, 3600)},
       {"server.max_connections", INT("server.max_connections", server.max_connections, 16, 1000000)},
+      {"server.max_connections_per_ip", INT("server.max_connections_per_ip", server.max_connections_per_ip, 0, 1000000)},
+      {"server.header_timeout_s", INT("server.header_timeout_s", server.header_timeout_s, 1, 3600)},
       {"tls.cert", STR(tls.cert)},
       {"tls.key", STR(tls.key)},
       {"tls.self_signed", BOOL("tls.self_signed", tls.self_signed)},
@@ -123,6 +126,7 @@ const std::map<std::string, Setter>& bindings() {
       {"ami.md5", BOOL("ami.md5", ami.md5)},
       {"ami.qos_session", BOOL("ami.qos_session", ami.qos_session)},
       {"ami.context", STR(ami.context)},
+      {"ami.queue_local_contexts", LIST(ami.queue_local_contexts)},
       {"ami.action_timeout_ms", INT("ami.action_timeout_ms", ami.action_timeout_ms, 100, 600000)},
       {"ami.ping_interval_s", INT("ami.ping_interval_s", ami.ping_interval_s, 1, 3600)},
       {"auth.jwt_secret", STR(auth.jwt_secret)},
@@ -310,8 +314,9 @@ LoadResult load_config(const std::optional<std::string>& config_path,
       tbl = toml::parse_file(*config_path);
     } catch (const toml::parse_error& e) {
       std::ostringstream os;
-      os << "config: " << *config_path << ":" << e.source().begin.line << ": "
-         << e.description();
+      os << "config: " << *config_path << ":" << e.source().begin.line << ": ";
+      // toml++ quotes the offending text raw ("saw 'na<LF>'"): keep the error one line.
+      for (char ch : e.description()) os << (static_cast<unsigned char>(ch) < 0x20 ? ' ' : ch);
       throw ConfigError(os.str());
     }
     r.sources.push_back(*config_path);
@@ -344,6 +349,14 @@ LoadResult load_config(const std::optional<std::string>& config_path,
   apply_env(r.config, env);
   if (!r.config.tls.cert.empty() != !r.config.tls.key.empty()) {
     throw ConfigError("config: tls.cert and tls.key must be set together");
+  }
+  // Another web client (e.g. the upstream product's build) may be served instead of ours; a
+  // root without index.html would only answer 503s, so it is refused at start.
+  if (const auto& web = r.config.server.web_dir; !web.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(std::filesystem::path(web) / "index.html", ec)) {
+      bad("server.web_dir", web, "a directory holding a built web client (index.html)");
+    }
   }
   return r;
 }

@@ -32,6 +32,8 @@ struct Config {
     int64_t max_body_bytes = 1 << 20;
     int idle_timeout_s = 60;
     int max_connections = 4096;
+    int max_connections_per_ip = 256;  // 0: no per-address cap (trusted proxies are exempt)
+    int header_timeout_s = 10;         // a request's header must be complete within this
   } server;
   struct Tls {
     std::string cert, key;
@@ -57,6 +59,7 @@ struct Config {
     bool md5 = false;
     bool qos_session = true;  // with qos.enabled: RTCP on a second AMI session
     std::string context = "from-internal";       // dial context for transfers and click-to-call
+    std::vector<std::string> queue_local_contexts;  // contexts admins may use for Local/ queue members
     int action_timeout_ms = 10000;
     int ping_interval_s = 20;
   } ami;

@@ -12,6 +12,7 @@ void wire_features(Wiring& w) {
   wire_webrtc(w);
   wire_health(w);
   wire_crm(w);
+  wire_upstream(w);  // last: its GET /api/settings/{key} must not shadow panel routes
 }
 
 }  // namespace opdesk::app

@@ -36,6 +36,7 @@
 #include "api/static_files.hpp"
 #include "auth/bootstrap.hpp"
 #include "auth/password.hpp"
+#include "store/file_modes.hpp"
 #include "auth/service.hpp"
 #include "auth/tokens.hpp"
 #include "cdr_source.hpp"
@@ -94,6 +95,7 @@ api::PbxOptions pbx_options_from(const Config& c) {
 api::ActionOptions action_options_from(const Config& c) {
   api::ActionOptions o;
   o.context = c.ami.context;
+  o.local_member_contexts = c.ami.queue_local_contexts;
   return o;
 }
 
@@ -138,9 +140,10 @@ int run_serve(const ServeArgs& args) {
   }
 
   std::error_code ec;
-  fs::create_directories(cfg.server.data_dir, ec);
-  if (ec) {
-    std::cerr << "cannot create data directory '" << cfg.server.data_dir << "': " << ec.message() << std::endl;
+  try {
+    store::create_private_dir(cfg.server.data_dir);  // 0700 when created here (file_modes.hpp)
+  } catch (const std::exception& e) {
+    std::cerr << "cannot create data directory '" << cfg.server.data_dir << "': " << e.what() << std::endl;
     return 1;
   }
 
@@ -241,9 +244,13 @@ int run_serve(const ServeArgs& args) {
                             [&w](const std::vector<std::string>& keys) {
                               for (auto& l : w.on_settings_changed) l(keys);
                             }};
+  admin_deps.crm_defaults = cfg.crm;
   api::register_admin_routes(router, admin_deps);
-  api::LiveDeps live{pbx.engine(), session, actions, &hub, &metrics, store::now_ms,
+  // REST actions: the same rate as one WebSocket connection, per principal (issue 18).
+  api::RestActionLimiter rest_actions(actions, hopt.actions_per_second, hopt.actions_burst, store::now_ms);
+  api::LiveDeps live{pbx.engine(), session, rest_actions, &hub, &metrics, store::now_ms,
                      [&pbx] { return pbx.connected(); }, nullptr, OPDESK_VERSION};
+  live.pbx_synced = [&pbx] { return pbx.synced(); };
   live.status_details = [&pbx, &store, &w]() -> asio::awaitable<nlohmann::json> {
     nlohmann::json j;
     j["pbx"] = pbx.status();
@@ -275,6 +282,9 @@ int run_serve(const ServeArgs& args) {
   sopt.max_body = static_cast<size_t>(cfg.server.max_body_bytes);
   sopt.idle_timeout = std::chrono::seconds(cfg.server.idle_timeout_s);
   sopt.max_connections = static_cast<size_t>(cfg.server.max_connections);
+  sopt.max_connections_per_ip = static_cast<size_t>(cfg.server.max_connections_per_ip);
+  sopt.header_timeout = std::chrono::seconds(cfg.server.header_timeout_s);
+  sopt.content_security_policy = w.content_security_policy;
   if (cfg.tls.self_signed && sopt.tls_cert.empty()) {
     fs::path dir = fs::path(cfg.server.data_dir) / "tls";
     fs::create_directories(dir, ec);

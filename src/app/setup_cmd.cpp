@@ -21,6 +21,7 @@
 #include "config.hpp"
 #include "setup.hpp"
 #include "store/admin_sql.hpp"
+#include "store/file_modes.hpp"
 #include "store/store.hpp"
 #include "store_config.hpp"
 
@@ -130,7 +131,7 @@ void ensure_admin(const SetupFlags& f) {
   if (f.no_admin || f.dry_run) return;
   fs::path cfg_path = f.in.root / fs::path(f.in.config_path).relative_path();
   auto lr = load_config(cfg_path.string(), std::nullopt, process_environment());
-  fs::create_directories(lr.config.server.data_dir);
+  store::create_private_dir(lr.config.server.data_dir);
   store::Store st(store_config(lr.config, 1));
   st.migrate();
   std::optional<std::string> pw;

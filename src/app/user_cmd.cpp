@@ -13,6 +13,7 @@
 #include "config.hpp"
 #include "store_config.hpp"
 #include "serve.hpp"
+#include "store/file_modes.hpp"
 #include "store/store.hpp"
 
 namespace opdesk::app {
@@ -22,7 +23,7 @@ namespace {
 std::unique_ptr<store::Store> open_store(const CommonArgs& a) {
   auto lr = load_config(a.config, a.env_file, process_environment());
   if (a.data_dir) lr.config.server.data_dir = *a.data_dir;
-  std::filesystem::create_directories(lr.config.server.data_dir);
+  store::create_private_dir(lr.config.server.data_dir);
   auto st = std::make_unique<store::Store>(store_config(lr.config, 1));
   st->migrate();
   return st;
@@ -79,7 +80,7 @@ void register_admin_commands(CLI::App& app, int& exit_code) {
     exit_code = guarded([] {
       auto lr = load_config(common.config, common.env_file, process_environment());
       if (common.data_dir) lr.config.server.data_dir = *common.data_dir;
-      std::filesystem::create_directories(lr.config.server.data_dir);
+      store::create_private_dir(lr.config.server.data_dir);
       store::Store st(store_config(lr.config, 1));
       int n = st.migrate();
       std::cout << "migrations applied: " << n << " (schema version " << st.schema_version() << ")\n";
@@ -100,7 +101,7 @@ void register_admin_commands(CLI::App& app, int& exit_code) {
     exit_code = guarded([] {
       auto st = open_store(common);
       std::string pw = read_password("password for " + username + ": ");
-      auth::check_new_password(pw);
+      auth::check_new_password(pw, username);
       store::NewUser nu;
       nu.username = username;
       nu.name = name;
@@ -140,7 +141,7 @@ void register_admin_commands(CLI::App& app, int& exit_code) {
       auto u = st->users().get_by_login(username);
       if (!u) throw std::runtime_error("no user '" + username + "'");
       std::string pw = read_password("new password for " + username + ": ");
-      auth::check_new_password(pw);
+      auth::check_new_password(pw, u->username);
       st->users().set_password(u->id, auth::hash_password(pw), true);
       std::cout << "password changed for " << u->username << "\n";
       return 0;

@@ -66,6 +66,9 @@ struct Wiring {
   std::vector<std::function<void(const Config&)>> on_reload;
   // The call-log routes' dependencies (the directory adds its names and known numbers).
   api::HistoryDeps* history = nullptr;
+  // The Content-Security-Policy of every HTTP response (the softphone wiring keeps its PBX
+  // WebSocket origin current); empty → the panel's origin only.
+  std::function<std::string()> content_security_policy;
 };
 
 // One line per feature in features.cpp; each lives in its own wire_<feature>.cpp.
@@ -75,5 +78,6 @@ void wire_qos(Wiring& w);  // wire_qos.cpp: call quality (issue #10)
 void wire_webrtc(Wiring& w);  // softphone provisioning, issue #11 (wire_webrtc.cpp)
 void wire_health(Wiring& w);  // health checks, ops metrics, SIGHUP log level, issue #12 (wire_health.cpp)
 void wire_crm(Wiring& w);  // CRM push, delivery log, caller lookup, issue #9 (wire_crm.cpp)
+void wire_upstream(Wiring& w);  // upstream REST routes, issue #25 (wire_upstream.cpp)
 
 }  // namespace opdesk::app

@@ -16,7 +16,7 @@ std::string key_hash(const std::string& salt_hex, std::string_view key) {
 }  // namespace
 
 const std::set<std::string>& api_key_scopes() {
-  static const std::set<std::string> scopes = {"calls:read", "calls:write", "cdr:read"};
+  static const std::set<std::string> scopes = {"analytics:read", "calls:read", "calls:write", "cdr:read"};
   return scopes;
 }
 

@@ -3,7 +3,7 @@
 // Stored as a per-key random salt (16 bytes, hex) and SHA-256(salt || key); the key's first
 // 12 characters are kept in clear as its public prefix. authenticate_api_key() looks the
 // prefix up, compares hashes in constant time, rejects disabled or expired keys and records
-// last use. Scopes: calls:read, calls:write, cdr:read.
+// last use. Scopes (the upstream set): calls:read, calls:write, cdr:read, analytics:read.
 #pragma once
 
 #include <optional>

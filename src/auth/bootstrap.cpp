@@ -13,7 +13,7 @@ AdminBootstrap ensure_admin(store::Store& store, const std::optional<std::string
   AdminBootstrap out;
   std::string pw;
   if (password && !password->empty()) {
-    check_new_password(*password);
+    check_new_password(*password, "admin");
     pw = *password;
   } else {
     pw = random_password(18);  // 144 bits → 24 URL-safe characters

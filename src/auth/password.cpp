@@ -7,15 +7,57 @@
 #include "auth/password.hpp"
 
 #include <crypt.h>
-#include <memory>
 #include <sodium.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "auth/crypto.hpp"
 #include "store/errors.hpp"
 
 namespace opdesk::auth {
+namespace detail {
+extern const std::string_view kCommonPasswordsText;  // generated from common_passwords.txt
+}
 namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+const std::unordered_set<std::string_view>& common_passwords() {
+  static const std::unordered_set<std::string_view> set = [] {
+    std::unordered_set<std::string_view> s;
+    std::string_view text = detail::kCommonPasswordsText;
+    while (!text.empty()) {
+      const size_t nl = text.find('\n');
+      std::string_view line = text.substr(0, nl);
+      text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (!line.empty() && line[0] != '#') s.insert(line);
+    }
+    return s;
+  }();
+  return set;
+}
+
+// "alice", "Alice2026!", "alice_alice" for user alice: the name plus only digits/symbols, or
+// the name repeated.
+bool built_from_username(const std::string& pw, std::string_view username) {
+  if (username.empty()) return false;
+  const std::string name = lower(username);
+  if (pw == name) return true;
+  if (name.size() < 3) return false;
+  std::string rest = pw;
+  for (size_t at; (at = rest.find(name)) != std::string::npos;) rest.erase(at, name.size());
+  if (rest.size() == pw.size()) return false;
+  return std::all_of(rest.begin(), rest.end(), [](unsigned char c) { return !std::isalpha(c); });
+}
 
 bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
 
@@ -39,7 +81,11 @@ PasswordCheck verify_bcrypt(std::string_view password, const std::string& hash) 
 
 }  // namespace
 
-void check_new_password(std::string_view password) {
+bool is_common_password(std::string_view password) {
+  return common_passwords().count(lower(password)) > 0;
+}
+
+void check_new_password(std::string_view password, std::string_view username) {
   if (password.size() < kMinPasswordLength) {
     throw store::ValidationError("password", "password must be at least " +
                                                  std::to_string(kMinPasswordLength) + " characters");
@@ -49,6 +95,16 @@ void check_new_password(std::string_view password) {
                                                  std::to_string(kMaxPasswordLength) + " characters");
   }
   if (has_nul(password)) throw store::ValidationError("password", "password must not contain NUL");
+  if (password.find_first_not_of(password[0]) == std::string_view::npos) {
+    throw store::ValidationError("password", "password must not be one repeated character");
+  }
+  const std::string folded = lower(password);
+  if (built_from_username(folded, username)) {
+    throw store::ValidationError("password", "password must not be the username");
+  }
+  if (common_passwords().count(folded)) {
+    throw store::ValidationError("password", "password is too common; choose another");
+  }
 }
 
 std::string hash_password(std::string_view password) {

@@ -2,6 +2,8 @@
 // for unknown logins so the answer time does not reveal which usernames exist.
 #include "auth/service.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "auth/crypto.hpp"
 #include "auth/password.hpp"
 #include "store/store.hpp"
@@ -33,7 +35,38 @@ const std::string& dummy_hash() {
 }  // namespace
 
 AuthService::AuthService(store::Store& store, TokenService tokens, Options opt, LoginRateLimiter::Clock clock)
-    : store_(store), tokens_(std::move(tokens)), opt_(opt), limiter_(opt.limits, std::move(clock)) {}
+    : store_(store), tokens_(std::move(tokens)), opt_(opt), limiter_(opt.limits, std::move(clock)) {
+  restore_lockouts();
+}
+
+// Every failed login is an audit row (ip, attempted login, time): replaying the rows of the
+// last window rebuilds the limiter, so a restart (or a crash) hands out no fresh budget.
+size_t AuthService::restore_lockouts() {
+  const int64_t now = store::now_ms();
+  const int64_t window_ms = std::chrono::duration_cast<std::chrono::milliseconds>(limiter_.options().window).count();
+  std::vector<store::AuditEntry> failures;
+  try {
+    store::AuditQuery q;
+    q.action = "auth.login";
+    q.from_ms = now - window_ms;
+    q.limit = store::kMaxAuditPage;
+    for (int page = 0; page < 40; ++page) {  // at most 20,000 rows, newest first
+      auto p = store_.audit().query(q);
+      for (auto& e : p.items) {
+        if (e.result == "denied") failures.push_back(std::move(e));
+      }
+      if (!p.next_cursor) break;
+      q.cursor = p.next_cursor;
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("auth: login failures of the last {} s not restored: {}", window_ms / 1000, e.what());
+    return 0;
+  }
+  for (auto it = failures.rbegin(); it != failures.rend(); ++it) {
+    limiter_.restore(it->ip, it->target, std::chrono::milliseconds(std::max<int64_t>(0, now - it->at)));
+  }
+  return failures.size();
+}
 
 void AuthService::audit_login(const LoginRequest& req, const std::optional<store::User>& user, bool ok,
                               const std::string& why) {

@@ -2,6 +2,8 @@
 // the rate limiter and scope resolution. Both calls are BLOCKING (argon2 ~50 ms, SQL): the API
 // runs them through Store::async.
 //
+// Lockout policy: see rate_limiter.hpp; the failures of the last window are restored from the
+// audit log at construction, so lockouts survive a restart.
 // login():    empty fields → auth.request.invalid; locked → auth.rate_limited (+retry_after);
 //             unknown login, wrong password or disabled account → auth.credentials.invalid
 //             (same answer and similar time for all three); success re-hashes a bcrypt hash to
@@ -76,6 +78,9 @@ class AuthService {
   AuthResult authenticate(std::string_view token);
   const TokenService& tokens() const { return tokens_; }
   LoginRateLimiter& limiter() { return limiter_; }
+  // Replays the failed logins of the last window from the audit log (done by the constructor;
+  // a store error is logged and leaves the limiter empty). Returns the failures replayed.
+  size_t restore_lockouts();
 
  private:
   LoginResult fail_login(const LoginRequest& req, const std::optional<store::User>& user, std::string why);

@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "crm/payload.hpp"
 #include "crm/ssrf.hpp"
@@ -171,6 +174,27 @@ void check_url(const std::string& field, const std::string& url, bool allow_priv
   }
 }
 
+// CRM_CA_FILE is handed to libcurl as a trust anchor: only an absolute path to a readable,
+// small PEM file holding a certificate (so /etc/shadow or a directory are refused).
+void check_ca_file(const std::string& path) {
+  if (path.empty()) return;
+  namespace fs = std::filesystem;
+  const char* field = "ca_file";
+  if (path.size() > 1024 || path[0] != '/' || path.find('\0') != std::string::npos) {
+    throw ConfigError(field, "ca_file: must be an absolute path");
+  }
+  std::error_code ec;
+  auto st = fs::status(path, ec);
+  if (ec || !fs::is_regular_file(st)) throw ConfigError(field, "ca_file: no such file");
+  if (fs::file_size(path, ec) > (1u << 20) || ec) throw ConfigError(field, "ca_file: larger than 1 MiB");
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) throw ConfigError(field, "ca_file: cannot be read");
+  if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    throw ConfigError(field, "ca_file: not a PEM certificate file");
+  }
+}
+
 void require_secret(const std::string& field, const std::string& v, std::string_view mode) {
   if (v.empty()) {
     throw ConfigError(field, field + " is required for auth_type " + std::string(mode));
@@ -315,6 +339,7 @@ void validate(const CrmConfig& c) {
   // connect-time guard still refuses link-local and, without allow_private, private peers.
   if (!c.proxy.empty()) check_url("proxy", c.proxy, true);
   if (!c.recording_base_url.empty()) check_url("recording_base_url", c.recording_base_url, true);
+  check_ca_file(c.ca_file);
   if (c.timeout_s < 1 || c.timeout_s > 300) throw ConfigError("timeout", "timeout: 1 to 300 seconds");
   if (c.sync_method != "POST" && c.sync_method != "PUT") {
     throw ConfigError("sync_method", "sync_method: expected POST or PUT");
@@ -363,6 +388,18 @@ void validate(const CrmConfig& c) {
     }
   }
   validate_shaping(c);  // unknown fields, key-map collisions, unknown outcomes
+}
+
+std::string setting_key(const std::string& json_field) {
+  for (const auto& f : str_fields()) if (json_field == f.json) return f.setting;
+  for (const auto& f : bool_fields()) if (json_field == f.json) return f.setting;
+  for (const auto& f : int_fields()) if (json_field == f.json) return f.setting;
+  if (json_field == "auth_type") return "CRM_AUTH_TYPE";
+  if (json_field == "sync_fields") return "CRM_SYNC_FIELDS";
+  if (json_field == "sync_status_map") return "CRM_SYNC_STATUS_MAP";
+  if (json_field == "sync_key_map") return "CRM_SYNC_KEY_MAP";
+  if (json_field == "block_private") return "CRM_BLOCK_PRIVATE";
+  return json_field;
 }
 
 std::string redact_url(const std::string& url) {

@@ -88,6 +88,9 @@ CrmConfig merge_json(const CrmConfig& base, const nlohmann::json& j);
 // server/token URL whose host literal the SSRF guard refuses.
 void validate(const CrmConfig& c);
 
+// The settings key (CRM_SERVER_URL) of a JSON field name (server_url) as ConfigError names it.
+std::string setting_key(const std::string& json_field);
+
 // "https://user:pass@host/x?token=y" → "https://***@host/x?token=***".
 std::string redact_url(const std::string& url);
 

@@ -3,7 +3,9 @@
 // How it fits: crm_config.cpp calls check_url_host when a config is validated (save and test
 // time); http_client.cpp calls check_address from libcurl's CURLOPT_OPENSOCKETFUNCTION for
 // every address it is about to connect to (the CRM itself, the OAuth2 token URL or a proxy).
-// Invariant: anything not recognised as a normal unicast address is refused.
+// Invariant: anything not recognised as a normal unicast address is refused; an IPv6 address
+// that embeds an IPv4 one (mapped, compatible, SIIT, NAT64, 6to4, Teredo) is judged by the
+// IPv4 address it leads to.
 #include "crm/ssrf.hpp"
 
 #include <arpa/inet.h>
@@ -12,6 +14,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <optional>
 
 namespace opdesk::crm {
 namespace {
@@ -29,23 +32,57 @@ AddressClass classify_v4(uint32_t a) {  // host byte order
   return AddressClass::kPublic;
 }
 
+uint32_t v4_at(const uint8_t* b, int i) {
+  return (uint32_t(b[i]) << 24) | (uint32_t(b[i + 1]) << 16) | (uint32_t(b[i + 2]) << 8) | b[i + 3];
+}
+
+bool zero(const uint8_t* b, int from, int to) {  // bytes [from, to) are all zero
+  for (int i = from; i < to; ++i) {
+    if (b[i] != 0) return false;
+  }
+  return true;
+}
+
+AddressClass stricter(AddressClass a, AddressClass b) {  // kPublic < kPrivate < kLoopback < kBlocked
+  return static_cast<int>(a) > static_cast<int>(b) ? a : b;
+}
+
+// IPv6 forms that carry an IPv4 address a router or the kernel may turn into an IPv4 packet:
+// the embedded address is what is really reached, so it is judged instead. nullopt: none.
+std::optional<AddressClass> transition_v4(const uint8_t* b) {
+  if (zero(b, 0, 10) && b[10] == 0xff && b[11] == 0xff) return classify_v4(v4_at(b, 12));  // ::ffff:0:0/96 mapped
+  if (zero(b, 0, 8) && b[8] == 0xff && b[9] == 0xff && zero(b, 10, 12)) {
+    return classify_v4(v4_at(b, 12));  // ::ffff:0:0:0/96 IPv4-translated (SIIT)
+  }
+  if (zero(b, 0, 12)) return classify_v4(v4_at(b, 12));  // ::/96 IPv4-compatible (deprecated)
+  if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b) {
+    if (zero(b, 4, 12)) return classify_v4(v4_at(b, 12));  // 64:ff9b::/96 NAT64 well-known prefix
+    if (b[4] == 0x00 && b[5] == 0x01) {                    // 64:ff9b:1::/48 local-use NAT64
+      return stricter(AddressClass::kPrivate, classify_v4(v4_at(b, 12)));
+    }
+  }
+  if (b[0] == 0x20 && b[1] == 0x02) return classify_v4(v4_at(b, 2));  // 2002::/16 6to4
+  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00) {  // 2001::/32 Teredo
+    // Server IPv4 in bytes 4-7, the client's IPv4 inverted in bytes 12-15: both are reached.
+    return stricter(classify_v4(v4_at(b, 4)), classify_v4(~v4_at(b, 12)));
+  }
+  return std::nullopt;
+}
+
 AddressClass classify_v6(const in6_addr& a) {
   const uint8_t* b = a.s6_addr;
-  static const uint8_t kZero[16] = {};
-  if (std::memcmp(b, kZero, 16) == 0) return AddressClass::kBlocked;  // ::
-  if (std::memcmp(b, kZero, 15) == 0 && b[15] == 1) return AddressClass::kLoopback;  // ::1
-  bool mapped = std::memcmp(b, kZero, 10) == 0 && b[10] == 0xff && b[11] == 0xff;
-  if (mapped) {
-    uint32_t v4 = (uint32_t(b[12]) << 24) | (uint32_t(b[13]) << 16) | (uint32_t(b[14]) << 8) | b[15];
-    return classify_v4(v4);
-  }
+  if (zero(b, 0, 16)) return AddressClass::kBlocked;                      // ::
+  if (zero(b, 0, 15) && b[15] == 1) return AddressClass::kLoopback;       // ::1
+  if (auto v4 = transition_v4(b)) return *v4;
   if (b[0] == 0xff) return AddressClass::kBlocked;                       // multicast
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return AddressClass::kBlocked;  // fe80::/10 link-local
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return AddressClass::kBlocked;  // fec0::/10 site-local (deprecated)
   // fd00:ec2::254 (AWS IMDS over IPv6) sits in fc00::/7; refuse it always.
   static const uint8_t kAwsImds[16] = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54};
   if (std::memcmp(b, kAwsImds, 16) == 0) return AddressClass::kBlocked;
   if ((b[0] & 0xfe) == 0xfc) return AddressClass::kPrivate;  // fc00::/7 unique local
   if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) return AddressClass::kBlocked;  // documentation
+  if (b[0] == 0x01 && zero(b, 1, 8)) return AddressClass::kBlocked;  // 100::/64 discard-only
   return AddressClass::kPublic;
 }
 

@@ -18,7 +18,9 @@ namespace opdesk::crm {
 
 enum class AddressClass { kPublic, kPrivate, kLoopback, kBlocked };
 
-// Classifies a numeric IPv4/IPv6 address (IPv4-mapped IPv6 is classified as its IPv4).
+// Classifies a numeric IPv4/IPv6 address. IPv6 transition forms are classified as the IPv4
+// address they embed: ::ffff:0:0/96, ::ffff:0:0:0/96, ::/96, 64:ff9b::/96 (64:ff9b:1::/48 at
+// least private), 2002::/16 (6to4) and 2001::/32 (Teredo: server and client address).
 AddressClass classify(const sockaddr* addr);
 // Same for text ("10.0.0.1", "::1"); nullopt-like kPublic for a host name (not an address).
 AddressClass classify_text(const std::string& host, bool* is_literal);

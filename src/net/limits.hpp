@@ -18,6 +18,19 @@ inline constexpr auto kDefaultIdleTimeout = std::chrono::seconds(60);
 // Concurrent connections (HTTP + WebSocket): above this new sockets are closed at once, so a
 // flood cannot exhaust file descriptors needed by the AMI link and the database.
 inline constexpr std::size_t kDefaultMaxConnections = 4096;
+// A request's header must be complete this long after its first byte (a new connection: after
+// accept). Separate from the idle timeout: slowloris clients trickle header bytes forever.
+inline constexpr auto kDefaultHeaderTimeout = std::chrono::seconds(10);
+// Concurrent connections from one address (trusted proxies exempt): one host cannot take every
+// slot. A browser uses ~6 HTTP connections + 1 WebSocket, so this covers an office behind NAT.
+inline constexpr std::size_t kDefaultMaxConnectionsPerIp = 256;
+// Descriptors kept free for everything but client sockets (AMI, database, files, CRM).
+inline constexpr std::size_t kFdReserve = 64;
+// accept() failing (EMFILE, ENFILE, ENOBUFS): wait before retrying, doubling up to the max, and
+// log at most once per interval (the listener stays readable, so an instant retry would spin).
+inline constexpr auto kAcceptBackoffMin = std::chrono::milliseconds(50);
+inline constexpr auto kAcceptBackoffMax = std::chrono::milliseconds(500);
+inline constexpr auto kAcceptLogInterval = std::chrono::seconds(10);
 // A single WebSocket message from a client: commands are tiny JSON objects.
 inline constexpr std::size_t kWsMaxMessage = 64 * 1024;
 // Graceful shutdown: how long in-flight requests and WebSocket closes may take.

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "store/file_modes.hpp"
+
 namespace opdesk::store {
 namespace fs = std::filesystem;
 
@@ -71,6 +73,7 @@ BackupInfo sqlite_backup(const std::string& db_path, const std::string& backup_p
   try {
     Conn src, dst;
     open(src, db_path, SQLITE_OPEN_READONLY);
+    ensure_private_file(tmp);  // a backup holds every secret of the database: 0600
     open(dst, tmp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     info = copy(src.db, dst.db, "backup of " + db_path);
     check_integrity(dst.db, tmp);
@@ -91,6 +94,7 @@ BackupInfo sqlite_restore(const std::string& backup_path, const std::string& db_
   open(bak, backup_path, SQLITE_OPEN_READONLY);
   check_integrity(bak.db, backup_path);
   if (fs::exists(db_path)) sqlite_backup(db_path, db_path + ".before-restore");
+  ensure_private_file(db_path);
   Conn dst;
   open(dst, db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   BackupInfo info = copy(bak.db, dst.db, "restore into " + db_path);

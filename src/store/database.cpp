@@ -4,6 +4,7 @@
 // or a lost connection leaves the slot closed so the next lease reconnects; no SOCI exception
 // escapes with_session (translate() maps each to a StoreError that names no SQL or secret).
 #include "store/database.hpp"
+#include "store/file_modes.hpp"
 #include "store/query.hpp"
 
 #include <soci/mysql/soci-mysql.h>
@@ -90,6 +91,8 @@ void Database::open_slot(Slot& slot) {
     exec(s, "PRAGMA busy_timeout=5000");
     exec(s, "PRAGMA foreign_keys=ON");
     exec(s, "PRAGMA synchronous=NORMAL");
+    // -wal/-shm now exist; they take the database file's mode, checked here (file_modes.hpp).
+    if (config_.sqlite_path != ":memory:") restrict_sqlite_files(config_.sqlite_path);
   } else {
     s.open(*soci::factory_mysql(), connect_);
     exec(s, "SET SESSION sql_mode='STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");

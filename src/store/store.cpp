@@ -1,7 +1,7 @@
 // Store construction, migrations entry point and health check (see store.hpp).
 //
-// The SQLite file's directory is created on construction (mode 0700: the file holds password
-// hashes and the JWT secret). Repositories share the one Database; the worker pool is joined
+// The SQLite file's directory is created on construction (mode 0700) and the file itself 0600
+// before SQLite opens it: it holds password hashes and the JWT secret (file_modes.hpp). Repositories share the one Database; the worker pool is joined
 // in the destructor so queued calls finish before the sessions close.
 #include "store/store.hpp"
 
@@ -9,20 +9,25 @@
 #include <system_error>
 
 #include "store/database.hpp"
+#include "store/file_modes.hpp"
 #include "store/query.hpp"
 #include "store/migrations.hpp"
 
 namespace opdesk::store {
 namespace {
 
-void prepare_sqlite_dir(const DbConfig& c) {
-  if (c.backend != "sqlite" || c.sqlite_path.empty() || c.sqlite_path == ":memory:") return;
+void prepare_sqlite_files(const DbConfig& c) {
+  if (c.backend != "sqlite" || c.sqlite_path.empty() || c.sqlite_path == ":memory:" ||
+      c.sqlite_path.rfind("file:", 0) == 0) {
+    return;
+  }
   const auto dir = std::filesystem::path(c.sqlite_path).parent_path();
-  if (dir.empty() || std::filesystem::exists(dir)) return;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw Unavailable("database unavailable: cannot create " + dir.string() + ": " + ec.message());
-  std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  try {
+    if (!dir.empty()) create_private_dir(dir);
+    ensure_private_file(c.sqlite_path);
+  } catch (const Unavailable& e) {
+    throw Unavailable(std::string("database unavailable: ") + e.what());
+  }
 }
 
 }  // namespace
@@ -36,7 +41,7 @@ Store::Store(DbConfig config)
       audit_(std::make_unique<AuditRepo>(*db_)),
       api_keys_(std::make_unique<ApiKeyRepo>(*db_)),
       pool_(static_cast<size_t>(config_.pool_size)) {
-  prepare_sqlite_dir(config_);
+  prepare_sqlite_files(config_);
 }
 
 Store::~Store() { pool_.join(); }

@@ -226,6 +226,26 @@ class ApiTest(unittest.TestCase):
         st, me, _, _ = self.s.req("GET", "/api/auth/me", token=self.admin)
         self.assertIsNone(me["allowed_agent_extensions"])
 
+    def test_every_response_has_a_trace_id_and_errors_carry_it_and_fields_25(self):
+        # #25: upstream scripts read X-Trace-Id, error.trace_id and error.fields[].
+        st, js, h, _ = self.s.req("POST", "/api/settings/users", {"username": "x y", "password": "longenough1"},
+                                  self.admin, headers={"X-Trace-Id": "script-run.42_a"})
+        self.assertEqual(st, 400)
+        self.assertEqual(h["x-trace-id"], "script-run.42_a")
+        self.assertEqual(js["error"]["trace_id"], "script-run.42_a")
+        self.assertEqual(js["error"]["field"], "username")
+        self.assertEqual(js["error"]["fields"][0]["path"], "username")
+        self.assertEqual(js["error"]["fields"][0]["code"], js["error"]["code"])
+        st, js, h, _ = self.s.req("GET", "/api/no-such-route", headers={"X-Trace-Id": "bad id!"})
+        self.assertEqual(st, 404)
+        self.assertRegex(h["x-trace-id"], r"^[A-Za-z0-9._-]{8,64}$")
+        self.assertNotEqual(h["x-trace-id"], "bad id!")
+        self.assertEqual(js["error"]["trace_id"], h["x-trace-id"])
+        st, _, h, _ = self.s.req("GET", "/health")
+        self.assertEqual(st, 200)
+        self.assertRegex(h["x-trace-id"], r"^[A-Za-z0-9._-]{8,64}$")
+        self.assertEqual(h["x-trace-id"], h["x-request-id"])
+
     def test_wrong_password_is_401_and_never_names_the_cause(self):
         a = self.s.req("POST", "/api/auth/login", {"login": "admin", "password": "nope-nope"})
         b = self.s.req("POST", "/api/auth/login", {"login": "no-such-user", "password": "nope-nope"})
@@ -339,7 +359,8 @@ class ApiTest(unittest.TestCase):
 
     def test_supervisor_never_receives_out_of_scope_extensions(self):
         ws = WS(self.s.port)
-        ws.send({"token": self.sup})  # the upstream first-message form
+        # The upstream first-message form naming OpDesk's protocol (unnamed it is v1 since #25).
+        ws.send({"token": self.sup, "protocol": "opdesk"})
         self.assertEqual(ws.recv()["type"], "auth_ok")
         snap = ws.recv()
         seen = {e["extension"] for e in snap["state"]["extensions"]}
@@ -463,6 +484,34 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(m["type"], "initial_state")
         self.assertEqual(set(m["data"]["extensions"]), {"1004"})
         ws.close()
+
+    def test_websocket_upstream_way_of_authenticating_gets_v1_by_default_25(self):
+        # #25: the upstream client never names a protocol: /ws?token= plus a bare {"token"}.
+        ws = WS(self.s.port, path=f"/ws?token={self.admin}")
+        ws.send({"token": self.admin})
+        init = ws.until(lambda m: m["type"] != "auth_ok")
+        self.assertEqual(init["type"], "initial_state")
+        # Upstream's cadence: full states keep coming about every 500 ms without any action.
+        t0 = time.monotonic()
+        for _ in range(4):
+            self.assertEqual(ws.until(lambda m: m["type"] == "state_update", 5)["type"], "state_update")
+        self.assertLess(time.monotonic() - t0, 3.5)
+        for e in init["data"]["queue_entries"].values():
+            self.assertRegex(e["wait_time"], r"^\d\d:\d\d(:\d\d)?$")
+        for x in init["data"]["extensions"].values():
+            self.assertIsInstance(x["status_code"], str)
+        for c in init["data"]["active_calls"].values():
+            self.assertIn("original_destination", c)
+            self.assertNotEqual(c["contact_name"], c["talking_to"])
+        ws.close()
+        bare = WS(self.s.port)
+        bare.send({"token": self.agent})
+        self.assertEqual(bare.until(lambda m: m["type"] != "auth_ok")["type"], "initial_state")
+        bare.close()
+        named = WS(self.s.port, path=f"/ws?protocol=opdesk&token={self.agent}")
+        self.assertEqual(named.until(lambda m: m["type"] != "auth_ok")["type"], "snapshot")
+        named.close()
+        self.assertEqual(WS(self.s.port, path=f"/ws?protocol=v7&token={self.agent}").status, 400)
 
     def test_websocket_message_over_64_kib_is_closed_with_1009(self):
         ws = self.ws_login(self.admin)

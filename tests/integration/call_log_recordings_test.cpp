@@ -48,7 +48,18 @@ class Recordings : public ::testing::Test {
     write(day_ / kOtherFile, 44);
     write(fs::path(tmp_.path()) / "outside" / "secret.wav", 10);
     fs::create_symlink(fs::path(tmp_.path()) / "outside" / "secret.wav", day_ / "evil.wav");
-    ctx_ = RecordingContext{root_, "rec-key", 1795502400};
+    ctx_ = RecordingContext{root_, "rec-key", 1795502400, {}};
+    Principal admin;
+    admin.user_id = 7;
+    admin.username = "boss";
+    admin.role = "admin";
+    admin.all = true;
+    signers_[7] = admin;
+    ctx_.signer = [this](int64_t uid) -> std::optional<Principal> {
+      auto it = signers_.find(uid);
+      if (it == signers_.end()) return std::nullopt;
+      return it->second;
+    };
   }
   Request req(const std::string& file, std::map<std::string, std::string> query = {},
               std::string range = {}) {
@@ -81,6 +92,7 @@ class Recordings : public ::testing::Test {
   std::unique_ptr<store::CdrStore> cdr_;
   fs::path root_, day_;
   RecordingContext ctx_;
+  std::map<int64_t, Principal> signers_;  // users that exist and are enabled
 };
 
 TEST_F(Recordings, ASignedUrlPlaysTheWholeFileFromTheFreePbxDayFolderAndIsAudited) {
@@ -110,7 +122,83 @@ TEST_F(Recordings, BadExpiredOrForeignSignaturesAreRefused) {
   auto for_other_file = signed_query(kOtherFile);
   EXPECT_EQ(serve(req(kQueueFile, for_other_file)).response.status, 403);
   EXPECT_EQ(serve(req(kQueueFile)).response.status, 401);
-  EXPECT_THROW(serve(req(kQueueFile, {{"token", "jwt"}})), ApiError);
+  EXPECT_EQ(serve(req(kQueueFile, {{"token", "jwt"}})).response.status, 401);  // token: auth layer's job
+  EXPECT_THROW(serve(req(kQueueFile, {{"bogus", "1"}})), ApiError);
+}
+
+// Issue 18: /api/recordings/x?sig=00&exp=…&uid=1 from nobody wrote an audit row as user 1.
+TEST_F(Recordings, AForgedOrExpiredSignatureWritesNoAuditRow) {
+  auto q = signed_query(kQueueFile);
+  q["sig"] = "00";
+  auto forged = serve(req(kQueueFile, q));
+  EXPECT_EQ(forged.response.status, 403);
+  EXPECT_FALSE(forged.audit);
+  EXPECT_FALSE(serve(req(kQueueFile, signed_query(kQueueFile, 7, -1))).audit);
+  auto no_exp = signed_query(kQueueFile);
+  no_exp.erase("exp");
+  EXPECT_FALSE(serve(req(kQueueFile, no_exp)).audit);
+  EXPECT_FALSE(serve(req("/etc/passwd", {{"sig", "00"}, {"exp", "1"}, {"uid", "1"}})).audit);
+}
+
+// Issue 18: signed URLs outlived a deleted or disabled user and a narrowed scope.
+TEST_F(Recordings, ASignedUrlIsCheckedAgainstItsUserAtUse) {
+  auto q = signed_query(kQueueFile, 7);
+  EXPECT_EQ(serve(req(kQueueFile, q)).response.status, 200);
+  Principal narrowed;  // user 7 demoted to an agent on an extension not in the call
+  narrowed.user_id = 7;
+  narrowed.username = "boss";
+  narrowed.role = "agent";
+  narrowed.extension = "1007";
+  signers_[7] = narrowed;
+  EXPECT_EQ(serve(req(kQueueFile, q)).response.status, 404);
+  signers_.erase(7);  // deleted or disabled
+  auto gone = serve(req(kQueueFile, q));
+  EXPECT_EQ(gone.response.status, 403);
+  EXPECT_NE(gone.response.body.find("recording.url.revoked"), std::string::npos);
+  ASSERT_TRUE(gone.audit);  // the signature was ours: the attempt is audited
+  EXPECT_EQ((*gone.audit)["result"], "denied");
+  ctx_.signer = nullptr;  // no way to check the user: refused, never unrestricted
+  EXPECT_EQ(serve(req(kQueueFile, q)).response.status, 403);
+  // uid 0 is a system link (CRM payloads): no user to check.
+  EXPECT_EQ(serve(req(kQueueFile, signed_query(kQueueFile, 0))).response.status, 200);
+}
+
+// Issue 25: the upstream client asks for /api/recordings/<absolute path>?token=JWT.
+TEST_F(Recordings, TheUpstreamAbsolutePathFormIsServedUnderTheRootOnly) {
+  Principal admin;
+  admin.user_id = 1;
+  admin.role = "admin";
+  admin.all = true;
+  const std::string inside = (day_ / kQueueFile).string();
+  Request r = req(inside);  // path "/api/recordings//tmp/.../monitor/2026/11/24/q-....wav"
+  r.params["path"] = inside.substr(1);  // what the router gives (it drops the empty segment)
+  auto ok = serve(r, &admin);
+  EXPECT_EQ(ok.response.status, 200);
+  EXPECT_EQ(ok.response.body.size(), 1000u);
+  ctx_.root = root_.string() + "/";  // a configured root with a trailing slash
+  EXPECT_EQ(serve(r, &admin).response.status, 200);
+  for (const std::string& outside : {std::string("/etc/passwd"), std::string("/nonexistent/") + kQueueFile,
+                                     (fs::path(tmp_.path()) / "outside" / "secret.wav").string(),
+                                     root_.string() + "/../outside/secret.wav"}) {
+    Request o = req(outside);
+    o.params["path"] = outside.substr(1);
+    auto res = serve(o, &admin);
+    EXPECT_EQ(res.response.status, 403) << outside;
+    EXPECT_EQ(res.response.body.find("ABC"), std::string::npos);
+  }
+}
+
+TEST(RecordingAuth, TheQueryTokenStandsInForAMissingAuthorizationHeaderOnly) {
+  Request r;
+  r.query["token"] = "eyJhbGciOiJIUzI1NiJ9.e30.sig";
+  EXPECT_EQ(recording_auth_request(r).header("authorization"), "Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig");
+  r.headers.emplace_back("authorization", "Bearer header-token");
+  EXPECT_EQ(recording_auth_request(r).header("authorization"), "Bearer header-token");
+  Request k;
+  k.query["token"] = "opd_" + std::string(40, 'a');
+  EXPECT_THROW(recording_auth_request(k), ApiError);  // API keys never travel in URLs
+  Request none;
+  EXPECT_EQ(recording_auth_request(none).header("authorization"), "");
 }
 
 TEST_F(Recordings, ABearerPrincipalGetsOnlyRecordingsOfCallsInItsScope) {

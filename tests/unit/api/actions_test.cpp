@@ -258,16 +258,22 @@ TEST_F(InCall, QueueActionsBuildTheInterfaceFromTheExtensionTechnologyAndCheckQu
   EXPECT_EQ(field(pause, 0, "Reason"), "Lunch");
   EXPECT_EQ(field(plan_ok(plan("queue_unpause", {{"queue", "support"}, {"interface", "1001"}}, sup)), 0, "Paused"),
             "false");
-  const auto& pen = plan_ok(plan("queue_penalty", {{"queue", "support"}, {"interface", "PJSIP/1005"}, {"penalty", 2}}, sup));
+  const auto& pen = plan_ok(plan("queue_penalty", {{"queue", "support"}, {"interface", "PJSIP/1002"}, {"penalty", 2}}, sup));
   EXPECT_EQ(pen.ami.at(0).name(), "QueuePenalty");
   EXPECT_EQ(field(pen, 0, "Penalty"), "2");
+  // 1002 is a static member (queues.conf): Asterisk would refuse its removal; a dynamic one goes.
+  EXPECT_EQ(err_of(plan("queue_remove", {{"queue", "support"}, {"extension", "1002"}}, sup)).code, "pbx.member.static");
+  feed(e, {{"Event", "QueueMemberAdded"}, {"Queue", "support"}, {"MemberName", "1005"}, {"Interface", "PJSIP/1005"},
+           {"StateInterface", "PJSIP/1005"}, {"Membership", "dynamic"}, {"Penalty", "0"}, {"Status", "1"}, {"Paused", "0"}});
   EXPECT_EQ(plan_ok(plan("queue_remove", {{"queue", "support"}, {"extension", "1005"}}, sup)).ami.at(0).name(),
             "QueueRemove");
+  // Adding a member that is already there is a conflict, not a 502 from Asterisk.
+  EXPECT_EQ(err_of(plan("queue_add", {{"queue", "support"}, {"extension", "1005"}}, sup)).code, "pbx.member.exists");
   EXPECT_EQ(err_of(plan("queue_add", {{"queue", "sales"}, {"extension", "1005"}}, sup)).code, "access.scope.forbidden");
   EXPECT_EQ(err_of(plan("queue_add", {{"queue", "nope"}, {"extension", "1005"}}, sup)).status, 404);
   EXPECT_EQ(err_of(plan("queue_pause", {{"queue", "support"}, {"interface", "PJSIP/1001"}, {"reason", "a\r\nb"}}, sup)).code,
             "request.field.invalid");
-  EXPECT_EQ(err_of(plan("queue_penalty", {{"queue", "support"}, {"interface", "PJSIP/1005"}, {"penalty", -1}}, sup)).status,
+  EXPECT_EQ(err_of(plan("queue_penalty", {{"queue", "support"}, {"interface", "PJSIP/1002"}, {"penalty", -1}}, sup)).status,
             400);
 }
 
@@ -277,6 +283,120 @@ TEST_F(InCall, AgentsMayOnlyPauseThemselves) {
             "QueuePause");
   EXPECT_EQ(err_of(plan("queue_pause", {{"queue", "support"}, {"extension", "1002"}}, ag)).status, 403);
   EXPECT_EQ(err_of(plan("queue_add", {{"queue", "support"}, {"extension", "1001"}}, ag)).status, 403);
+}
+
+// ---- issue 18: every entity parameter resolved and scope-checked on its own ------------------
+constexpr const char* kCall = "1795502106.14";  // trace 09: 1001 <-> 1002
+
+TEST_F(InCall, HangupWithAnUnknownCallIdIs404AndNeverCrashes) {
+  auto sup = supervisor("1008", {"1001", "1002"}, {});
+  auto e = err_of(plan("hangup", {{"target", "1001"}, {"call_id", "nope"}}, sup));
+  EXPECT_EQ(e.status, 404);
+  EXPECT_EQ(e.code, "pbx.call.not_found");
+  EXPECT_EQ(e.field, "call_id");
+  EXPECT_EQ(err_of(plan("hangup", {{"call_id", "nope"}}, admin())).status, 404);
+  EXPECT_EQ(err_of(plan("transfer", {{"target", "1001"}, {"call_id", "nope"}, {"destination", "1003"}}, admin())).status, 404);
+  EXPECT_EQ(err_of(plan("hangup", {{"call_id", "a b"}}, admin())).code, "request.field.invalid");
+}
+
+TEST_F(InCall, AnOutOfScopeCallIdIsForbiddenEvenWithAnInScopeTarget) {
+  // 1005 is the supervisor's; the call (1001 <-> 1002) is not: nothing of it may be hung up.
+  auto sup = supervisor("1008", {"1005"}, {});
+  auto e = err_of(plan("hangup", {{"target", "1005"}, {"call_id", kCall}}, sup));
+  EXPECT_EQ(e.status, 403);
+  EXPECT_EQ(e.field, "call_id");
+  EXPECT_EQ(err_of(plan("hangup", {{"call_id", kCall}}, sup)).status, 403);
+  EXPECT_EQ(err_of(plan("record_start", {{"call_id", kCall}}, sup)).status, 403);
+}
+
+TEST_F(InCall, EndingAWholeCallNeedsEveryExtensionInScope) {
+  auto half = supervisor("1008", {"1001"}, {});
+  EXPECT_EQ(err_of(plan("hangup", {{"call_id", kCall}}, half)).code, "access.scope.forbidden");
+  // With the target named, only the target's own leg of that call is hung up.
+  const auto& leg = plan_ok(plan("hangup", {{"call_id", kCall}, {"target", "1001"}}, half));
+  ASSERT_EQ(leg.ami.size(), 1u);
+  EXPECT_EQ(field(leg, 0, "Channel"), "PJSIP/1001-0000000e");
+  const auto& all = plan_ok(plan("hangup", {{"call_id", kCall}}, supervisor("1008", {"1001", "1002"}, {})));
+  EXPECT_EQ(all.ami.size(), 2u);
+  EXPECT_EQ(all.target, kCall);
+  // A target that is not in the named call is a conflict, not a silent choice.
+  auto both = supervisor("1008", {"1001", "1005"}, {});
+  EXPECT_EQ(err_of(plan("hangup", {{"call_id", kCall}, {"target", "1005"}}, both)).status, 409);
+}
+
+TEST_F(InCall, ChannelsAreResolvedAndScopedOnTheirOwn) {
+  auto sup = supervisor("1008", {"1001"}, {});
+  EXPECT_EQ(err_of(plan("hangup", {{"channel", "PJSIP/1002-0000000f"}}, sup)).status, 403);
+  EXPECT_EQ(err_of(plan("hangup", {{"channel", "PJSIP/1001-0000000e"}, {"target", "1001"}}, sup)).status, 400);
+  EXPECT_EQ(field(plan_ok(plan("hangup", {{"channel", "PJSIP/1001-0000000e"}}, sup)), 0, "Channel"), "PJSIP/1001-0000000e");
+}
+
+TEST_F(InCall, UnknownAndOversizeParametersAreRefusedNamingThem) {
+  auto a = admin();
+  auto e = err_of(plan("hangup", {{"target", "1001"}, {"pad", std::string(17 * 1024, 'x')}}, a));
+  EXPECT_EQ(e.status, 400);
+  EXPECT_EQ(e.code, "request.field.unknown");
+  EXPECT_EQ(e.field, "pad");
+  e = err_of(plan("hangup", {{"target", std::string(300, '1')}}, a));
+  EXPECT_EQ(e.code, "request.field.invalid");
+  EXPECT_EQ(e.field, "target");
+  e = err_of(plan("queue_pause", {{"queue", "support"}, {"interface", "PJSIP/1001"}, {"reason", std::string(20000, 'r')}}, a));
+  EXPECT_EQ(e.field, "reason");
+  // The WebSocket envelope is not a parameter; upstream's transfer fields are accepted as configured.
+  plan_ok(plan("hangup", {{"type", "action"}, {"id", 7}, {"action", "hangup"}, {"target", "1002"}}, a));
+  plan_ok(plan("transfer", {{"source", "1001"}, {"destination", "1003"}, {"context", "from-internal"}, {"priority", "1"}}, a));
+  EXPECT_EQ(err_of(plan("transfer", {{"source", "1001"}, {"destination", "1003"}, {"context", "evil"}}, a)).field, "context");
+}
+
+TEST_F(InCall, WrongJsonTypesAre400NamingTheField) {
+  auto sup = supervisor("1008", {"1005"}, {}, {"support"});
+  auto e = err_of(plan("queue_add", {{"queue", "support"}, {"extension", "1005"}, {"paused", "yes"}}, sup));
+  EXPECT_EQ(e.status, 400);
+  EXPECT_EQ(e.field, "paused");
+  EXPECT_EQ(err_of(plan("dnd", {{"extension", "1005"}, {"enabled", "yes"}}, agent("1005"))).field, "enabled");
+  EXPECT_EQ(err_of(plan("queue_add", {{"queue", "support"}, {"extension", "1005"}, {"penalty", "1"}}, sup)).field, "penalty");
+  EXPECT_EQ(err_of(plan("originate", {{"number", "1234"}, {"timeout", 7.5}}, agent("1005"))).field, "timeout");
+  EXPECT_EQ(err_of(plan("listen", {{"target", json::object()}}, admin())).field, "target");
+  EXPECT_EQ(err_of(plan("queue_add", {{"queue", json::array()}, {"extension", "1005"}}, sup)).field, "queue");
+}
+
+TEST_F(InCall, TurningOffDndThatIsNotSetIsANoOp) {
+  const auto& off = plan_ok(plan("dnd", {{"extension", "1005"}, {"enabled", false}}, agent("1005")));
+  ASSERT_EQ(off.already_done.size(), 1u);
+  EXPECT_EQ(off.already_done[0], "Database entry not");
+  EXPECT_TRUE(plan_ok(plan("dnd", {{"extension", "1005"}, {"enabled", true}}, agent("1005"))).already_done.empty());
+}
+
+TEST_F(InCall, QueueMembersMustBeKnownEndpointsInScope) {
+  auto sup = supervisor("1008", {"1005"}, {}, {"support"});
+  // Out-of-scope endpoint, Local/ (toll fraud, dialplan access), unknown or decorated interfaces.
+  EXPECT_EQ(err_of(plan("queue_add", {{"queue", "support"}, {"interface", "PJSIP/1006"}}, sup)).status, 403);
+  auto local = err_of(plan("queue_add", {{"queue", "support"}, {"interface", "Local/0044999@from-internal/n"}}, sup));
+  EXPECT_EQ(local.status, 403);
+  EXPECT_EQ(local.field, "interface");
+  EXPECT_EQ(err_of(plan("queue_add", {{"queue", "support"}, {"interface", "Local/s@any-context"}}, sup)).status, 403);
+  EXPECT_EQ(err_of(plan("queue_add", {{"queue", "support"}, {"interface", "PJSIP/1005@evil"}}, sup)).status, 400);
+  EXPECT_EQ(err_of(plan("queue_add", {{"queue", "support"}, {"interface", "PJSIP/9999"}}, admin())).status, 404);
+  EXPECT_EQ(err_of(plan("queue_add", {{"queue", "support"}, {"interface", "SIP/1005"}}, admin())).status, 400);
+  // Admins: any known endpoint; Local/ only in a configured context.
+  EXPECT_EQ(field(plan_ok(plan("queue_add", {{"queue", "support"}, {"interface", "PJSIP/1006"}}, admin())), 0, "Interface"),
+            "PJSIP/1006");
+  EXPECT_EQ(err_of(plan("queue_add", {{"queue", "support"}, {"interface", "Local/1006@from-queue/n"}}, admin())).status, 403);
+  opts.local_member_contexts = {"from-queue"};
+  EXPECT_EQ(field(plan_ok(plan("queue_add", {{"queue", "support"}, {"interface", "Local/1006@from-queue/n"}}, admin())), 0,
+                  "Interface"),
+            "Local/1006@from-queue/n");
+  EXPECT_EQ(err_of(plan("queue_add", {{"queue", "support"}, {"interface", "Local/0044999@from-internal/n"}}, admin())).status,
+            403);
+  EXPECT_EQ(err_of(plan("queue_add", {{"queue", "support"}, {"interface", "Local/1006@from-queue/n"}}, sup)).status, 403);
+}
+
+TEST_F(InCall, QueueOperationsOnAMemberThatIsNotThereAre404) {
+  auto sup = supervisor("1008", {"1005"}, {}, {"support"});
+  auto e = err_of(plan("queue_remove", {{"queue", "support"}, {"extension", "1005"}}, sup));
+  EXPECT_EQ(e.status, 404);
+  EXPECT_EQ(e.code, "pbx.member.not_found");
+  EXPECT_EQ(err_of(plan("queue_pause", {{"queue", "support"}, {"interface", "PJSIP/1004"}}, sup)).status, 404);
 }
 
 // Trace 03 at 1 s: 1001 calls 1002, PJSIP/1002-00000001 is ringing.

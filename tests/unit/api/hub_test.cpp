@@ -115,6 +115,7 @@ struct HubTest : ::testing::Test {
     engine.on_connection_start(now, "Asterisk Call Manager/11.0.0");
     for (int e = 1001; e <= 1006; ++e) status(std::to_string(e), 0);
     opts.v1_update_interval = std::chrono::milliseconds(0);
+    opts.v1_state_period = std::chrono::milliseconds(0);  // tests call v1_tick() themselves
     auth.by_token["admin"] = person(1, "admin", {});
     auth.by_token["sup"] = person(2, "supervisor", {"1001", "1002"});
     auth.by_token["sup-b"] = person(3, "supervisor", {"1002", "1001"});  // same scope as sup
@@ -244,14 +245,54 @@ TEST_F(HubTest, HousekeepingDuringTheHandshakeDoesNotCloseAClientThatJustConnect
   EXPECT_EQ(peer->messages().at(0)["type"], "auth_ok");
 }
 
-TEST_F(HubTest, QueryTokenAndUpstreamTokenFirstMessageBothAuthenticate) {
+// #25: the upstream client opens /ws?token= and sends a bare {"token"}; it never names a
+// protocol, so authenticating that way selects the upstream protocol. OpDesk's own client sends
+// {"type":"auth"}; a named protocol always wins.
+TEST_F(HubTest, AuthenticatingTheUpstreamWaySelectsTheUpstreamProtocolByDefault_25) {
   auto q = open({{"token", "agent"}});
   EXPECT_EQ(q.peer->messages().at(0)["type"], "auth_ok");
+  EXPECT_EQ(q.peer->messages().at(1)["type"], "initial_state");
+  EXPECT_EQ(q.peer->messages().at(1)["data"]["extensions"].size(), 1u);
+  EXPECT_TRUE(q.peer->messages().at(1)["data"]["extensions"].contains("1004"));
   auto u = open();
   u.say({{"token", "agent"}});
   settle();
-  EXPECT_EQ(u.peer->messages().at(1)["type"], "snapshot");
-  EXPECT_EQ(extensions_in(u.peer->messages().at(1)), (std::set<std::string>{"1004"}));
+  EXPECT_EQ(u.peer->messages().at(1)["type"], "initial_state");
+  auto own = login("agent");  // {"type":"auth","token"}
+  EXPECT_EQ(own.peer->messages().at(1)["type"], "snapshot");
+  EXPECT_EQ(extensions_in(own.peer->messages().at(1)), (std::set<std::string>{"1004"}));
+  auto named_q = open({{"token", "agent"}, {"protocol", "opdesk"}});
+  EXPECT_EQ(named_q.peer->messages().at(1)["type"], "snapshot");
+  auto named_m = open();
+  named_m.say({{"token", "agent"}, {"protocol", "opdesk"}});
+  settle();
+  EXPECT_EQ(named_m.peer->messages().at(1)["type"], "snapshot");
+  auto v1_auth = open();
+  v1_auth.say({{"type", "auth"}, {"token", "agent"}, {"protocol", "v1"}});
+  settle();
+  EXPECT_EQ(v1_auth.peer->messages().at(1)["type"], "initial_state");
+  // The upstream client repeats {"token"} after /ws?token= opened the session: ignored.
+  q.say({{"token", "agent"}});
+  settle();
+  EXPECT_FALSE(q.peer->close_code);
+}
+
+TEST_F(HubTest, AnUnknownProtocolIsRefusedNamingTheField_25) {
+  make_hub();
+  Request req;
+  req.path = "/ws";
+  req.query = {{"token", "agent"}, {"protocol", "v9"}};
+  auto acc = hub->accept(std::make_shared<FakePeer>(), req);
+  EXPECT_FALSE(acc.handler);
+  EXPECT_EQ(acc.reject.status, 400);
+  EXPECT_EQ(json::parse(acc.reject.body)["error"]["field"], "protocol");
+  auto c = open();
+  c.say({{"token", "agent"}, {"protocol", 2}});
+  settle();
+  ASSERT_TRUE(c.peer->close_code);
+  EXPECT_EQ(*c.peer->close_code, 4002);
+  EXPECT_EQ(c.peer->last()["error"]["code"], "request.field.invalid");
+  EXPECT_EQ(c.peer->last()["error"]["field"], "protocol");
 }
 
 TEST_F(HubTest, TokenExpiryClosesTheOpenSocket) {
@@ -463,6 +504,44 @@ TEST_F(HubTest, V1UpstreamActionFormAnswersActionResultAndErrorShapes) {
   EXPECT_EQ(msgs.back()["type"], "state_update");
 }
 
+// #25: upstream sends the full state about every 500 ms even when nothing changed, so the
+// durations it renders keep moving; one frame per scope, skipped right after a change-driven one.
+TEST_F(HubTest, V1ClientsGetTheFullStateEveryPeriodEvenWhenNothingChanged_25) {
+  opts.v1_state_period = std::chrono::milliseconds(500);
+  engine.apply(ami::Message::from_fields({{"Event", "Newchannel"}, {"Channel", "PJSIP/1001-00000001"},
+                                          {"ChannelState", "6"}, {"ChannelStateDesc", "Up"},
+                                          {"CallerIDNum", "1001"}, {"Exten", "0612345678"},
+                                          {"Context", "from-internal"}, {"Uniqueid", "1.1"}, {"Linkedid", "1.1"}}),
+               now);
+  while (engine.take_changes()) {}
+  auto a = open({{"token", "sup"}});
+  auto b = open({{"token", "sup-b"}});  // same scope
+  auto own = login("sup");
+  size_t own_before = own.peer->received.size();
+  hub->v1_tick();
+  EXPECT_TRUE(a.peer->of_type("state_update").empty()) << "a state right after initial_state";
+  now += 500;
+  hub->v1_tick();
+  auto ua = a.peer->of_type("state_update");
+  ASSERT_EQ(ua.size(), 1u);
+  EXPECT_EQ(a.peer->received.back().get(), b.peer->received.back().get()) << "built once per scope";
+  EXPECT_EQ(own.peer->received.size(), own_before) << "OpDesk-protocol clients get no periodic states";
+  const json& first = ua[0]["data"];
+  now += 500;
+  hub->v1_tick();
+  auto ua2 = a.peer->of_type("state_update");
+  ASSERT_EQ(ua2.size(), 2u);
+  ASSERT_TRUE(first["active_calls"].contains("1001")) << first.dump();
+  EXPECT_EQ(first["active_calls"]["1001"]["duration"], "00:00");
+  EXPECT_EQ(ua2[1]["data"]["active_calls"]["1001"]["duration"], "00:01") << "the duration moved";
+  EXPECT_NE(ua2[1]["timestamp"], ua[0]["timestamp"]);
+  status("1001", 1);  // change-driven update now
+  size_t n = a.peer->of_type("state_update").size();
+  now += 100;
+  hub->v1_tick();
+  EXPECT_EQ(a.peer->of_type("state_update").size(), n) << "a periodic state right after a change";
+}
+
 TEST_F(HubTest, V1StuckClientIsNotSentFullStatesPastTheCap) {
   opts.max_queue_bytes = 4096;
   auto c = open({{"protocol", "v1"}, {"token", "admin"}});
@@ -576,6 +655,106 @@ TEST_F(HubTest, ASharedSnapshotIsFollowedByTheDeltasSinceAndEndsAtTheFreshState)
   for (const auto& e : fresh["state"]["extensions"]) want[e["extension"]] = e;
   EXPECT_EQ(exts, want);
   EXPECT_EQ(exts.at("1002")["state"], "ringing");
+}
+
+// ---- malformed messages (#18): answered, never an exception into the transport ----------
+
+TEST_F(HubTest, MalformedAuthMessagesGetAnErrorNamingTheFieldAndAClose_18) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"type":1})", "type"},
+      {R"({"type":null})", "type"},
+      {R"({"token":"admin","protocol":5})", "protocol"},
+      {R"({"type":"auth","token":7})", "token"},
+      {R"({"type":"auth","token":"admin","resume":{"epoch":"x","seq":1}})", "resume.epoch"},
+      {R"({"type":"auth","token":"admin","resume":[1,2]})", "resume"},
+      {R"({"type":"auth","token":"admin","resume":{"epoch":1,"seq":-4}})", "resume.seq"},
+  };
+  for (const auto& [text, field] : cases) {
+    auto c = open();
+    ASSERT_NO_THROW(c.handler->on_message(text)) << text;
+    settle();
+    ASSERT_TRUE(c.peer->close_code) << text;
+    auto err = c.peer->of_type("error");
+    if (field == "protocol") {
+      ASSERT_FALSE(err.empty()) << text;  // the protocol check words it its own way
+      continue;
+    }
+    ASSERT_EQ(err.size(), 1u) << text;
+    EXPECT_EQ(err[0]["error"]["code"], "request.field.invalid") << text;
+    EXPECT_EQ(err[0]["error"]["field"], field) << text;
+    EXPECT_FALSE(c.peer->of_type("auth_ok").size()) << text;
+  }
+}
+
+TEST_F(HubTest, MalformedMessagesAfterAuthAreAnsweredAndTheConnectionLives_18) {
+  auto c = login("admin");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"type":1,"id":3})", "type"},
+      {R"({"type":null})", "type"},
+      {R"({"type":"resume","epoch":"x"})", "epoch"},
+      {R"({"type":"resume","epoch":1,"seq":{}})", "seq"},
+      {R"({"type":"ping","action":[]})", "action"},
+  };
+  for (const auto& [text, field] : cases) {
+    size_t before = c.peer->received.size();
+    ASSERT_NO_THROW(c.handler->on_message(text)) << text;
+    settle();
+    ASSERT_EQ(c.peer->received.size(), before + 1) << text;
+    auto last = c.peer->last();
+    EXPECT_EQ(last["type"], "error") << text;
+    EXPECT_EQ(last["error"]["field"], field) << text;
+  }
+  EXPECT_EQ(c.peer->last().value("id", json()), json()) << "no id given, none echoed";
+  c.handler->on_message(R"({"type":1,"id":3})");
+  EXPECT_EQ(c.peer->last()["id"], 3);
+  for (auto text : {"[]", "5", "\"x\"", "null", "{", ""}) {
+    c.handler->on_message(text);
+    EXPECT_EQ(c.peer->last()["error"]["code"], "request.body.invalid_json") << text;
+  }
+  EXPECT_FALSE(c.peer->close_code);
+  c.say({{"type", "ping"}});
+  EXPECT_EQ(c.peer->last()["type"], "pong");
+}
+
+TEST_F(HubTest, EveryMalformedActionMessageGetsAnActionResultWithItsId_18) {
+  auto c = login("admin");
+  c.handler->on_message(R"({"type":"action","id":1,"action":5})");
+  settle();
+  auto r = c.peer->last();
+  EXPECT_EQ(r["type"], "action_result");
+  EXPECT_EQ(r["id"], 1);
+  EXPECT_EQ(r["ok"], false);
+  EXPECT_EQ(r["error"]["field"], "action");
+  c.handler->on_message(R"({"type":"action","id":"two","action":"hangup"})");
+  EXPECT_EQ(c.peer->last()["id"], "two");
+  EXPECT_EQ(c.peer->last()["error"]["field"], "id");
+  c.handler->on_message(R"({"type":"action","id":2})");
+  EXPECT_EQ(c.peer->last()["error"]["code"], "request.field.missing");
+  c.handler->on_message(R"({"type":"action","id":3,"action":null})");
+  EXPECT_EQ(c.peer->last()["error"]["field"], "action");
+  EXPECT_TRUE(actions.ran.empty());
+}
+
+TEST_F(HubTest, AnActionLayerExceptionIsAnsweredNotLost_18) {
+  struct Throwing : ActionRunner {
+    asio::awaitable<Outcome> run(const Principal&, std::string, json params, std::string) override {
+      (void)params.at("missing");  // throws json::out_of_range
+      co_return Outcome{};
+    }
+  } throwing;
+  Hub h(io.get_executor(), engine, auth, throwing, opts, [this] { return now; });
+  auto peer = std::make_shared<FakePeer>();
+  auto acc = h.accept(peer, Request{});
+  acc.handler->on_open();
+  acc.handler->on_message(R"({"type":"auth","token":"admin"})");
+  settle();
+  acc.handler->on_message(R"({"type":"action","id":1,"action":"hangup","target":"1001"})");
+  settle();
+  EXPECT_EQ(peer->last()["type"], "action_result");
+  EXPECT_EQ(peer->last()["id"], 1);
+  EXPECT_EQ(peer->last()["error"]["code"], "server.internal");
+  acc.handler->on_close();
+  h.shutdown();
 }
 
 }  // namespace

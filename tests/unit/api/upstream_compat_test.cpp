@@ -30,9 +30,11 @@ TEST(UpstreamState, ExtensionsInACallCarryTheirCallInfoFromTheirOwnSide_6) {
   EXPECT_EQ(up["extensions"]["1002"]["call_info"]["talking_to"], "1001");
   EXPECT_EQ(up["extensions"]["1002"]["call_info"]["destination"], "1002");
   EXPECT_TRUE(up["extensions"]["1003"]["call_info"].is_null());
-  EXPECT_EQ(up["extensions"]["1002"]["status_code"], 1);
+  EXPECT_EQ(up["extensions"]["1002"]["status_code"], "1");  // a string, as upstream (#25)
   EXPECT_EQ(up["extensions"]["1002"]["dnd"], true);
-  EXPECT_EQ(up["active_calls"].size(), 2u);
+  // Caller perspective only: the internal call is one row, the caller's (#25).
+  EXPECT_EQ(up["active_calls"].size(), 1u);
+  EXPECT_TRUE(up["active_calls"].contains("1001"));
   EXPECT_EQ(up["stats"]["active_calls_count"], 1);
 }
 
@@ -45,8 +47,29 @@ TEST(UpstreamState, QueueMembersAndEntriesUseTheUpstreamKeys) {
   EXPECT_EQ(up["queue_members"]["support:PJSIP/1001"]["status"], "In use");
   EXPECT_EQ(up["queue_members"]["support:PJSIP/1001"]["pause_reason"], "lunch");
   EXPECT_EQ(up["queues"]["support"]["members"]["PJSIP/1001"]["paused"], true);
-  EXPECT_EQ(up["queue_entries"]["u1"]["wait_time"], 10);
+  EXPECT_EQ(up["queue_entries"]["u1"]["wait_time"], "00:10");  // "MM:SS" as upstream (#25)
+  EXPECT_EQ(up["queues"]["support"]["extension"], "support");
   EXPECT_EQ(up["stats"]["total_waiting"], 1);
+}
+
+// #25: the upstream UI renders `contact_name (number)`: a caller-ID name that repeats the
+// number is no name; the raw hint code is the status_code; original_destination is present.
+TEST(UpstreamState, ContactNameIsARealNameOnlyAndOriginalDestinationIsWhatWasDialled_25) {
+  json call = {{"id", "c1"}, {"state", "up"}, {"started_at", 1795501978000}, {"destination", "600"},
+               {"parties", {{{"extension", nullptr}, {"number", "0221006925"}, {"name", "0221006925"}, {"channel", "PJSIP/trunk-1"}, {"role", "caller"}},
+                            {{"extension", "1001"}, {"number", "1001"}, {"name", "Alice"}, {"channel", "PJSIP/1001-2"}, {"role", "callee"}}}}};
+  json snap = {{"server_time", 1795501990000},
+               {"extensions", {{{"extension", "1001"}, {"name", "Alice"}, {"state", "in_call"}, {"hint_code", 9}}}},
+               {"calls", {call}}, {"queues", json::array()}};
+  json up = upstream_state(snap);
+  const json& ci = up["active_calls"]["1001"];
+  EXPECT_EQ(ci["talking_to"], "0221006925");
+  EXPECT_TRUE(ci["contact_name"].is_null());
+  EXPECT_EQ(ci["original_destination"], "600");
+  EXPECT_EQ(ci["destination"], "1001");
+  EXPECT_EQ(up["extensions"]["1001"]["status_code"], "9");
+  snap["calls"][0]["parties"][0]["name"] = "ACME Ltd";
+  EXPECT_EQ(upstream_state(snap)["active_calls"]["1001"]["contact_name"], "ACME Ltd");
 }
 
 TEST(UpstreamState, IsoTimeHasMillisecondsAndZ) {

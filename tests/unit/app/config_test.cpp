@@ -70,6 +70,23 @@ TEST(Config, UnknownKeysAreWarnedAboutNotFatal) {
   EXPECT_NE(r.warnings[0].find("ami.hots"), std::string::npos);
 }
 
+// #25: the web root is configurable (TOML server.web_dir, env OPDESK_SERVER_WEB_DIR) so another
+// client build can be served; a root without index.html is refused naming the key.
+TEST(Config, WebRootIsConfigurableAndMustHoldAnIndexHtml_25) {
+  auto dir = (std::filesystem::path(write_temp("w.env", "")).parent_path() / "web").string();
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/index.html") << "<!doctype html>";
+  auto toml = write_temp("w.toml", "[server]\nweb_dir = \"" + dir + "\"\n");
+  EXPECT_EQ(load_config(toml, std::nullopt, {}).config.server.web_dir, dir);
+  EXPECT_EQ(load_config(std::nullopt, std::nullopt, {{"OPDESK_SERVER_WEB_DIR", dir}}).config.server.web_dir, dir);
+  try {
+    load_config(std::nullopt, std::nullopt, {{"OPDESK_SERVER_WEB_DIR", dir + "/missing"}});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("server.web_dir"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Config, TlsCertWithoutKeyIsRefused) {
   EXPECT_THROW(load_config(std::nullopt, std::nullopt, {{"HTTPS_CERT", "/etc/c.pem"}}), ConfigError);
 }

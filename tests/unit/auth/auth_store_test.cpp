@@ -162,6 +162,7 @@ TEST_F(AuthStoreTest, FirstStartCreatesOneAdminWithARandomPasswordOnce) {
   ASSERT_TRUE(admin);
   EXPECT_EQ(admin->role, Role::Admin);
   EXPECT_TRUE(verify_password(*first.generated_password, admin->password_hash).ok);
+  EXPECT_NO_THROW(check_new_password(*first.generated_password, "admin"));  // meets the policy
   const auto again = ensure_admin(*store_, std::string("another-password"));
   EXPECT_FALSE(again.created);
   EXPECT_EQ(store_->users().count(), 1);
@@ -169,6 +170,8 @@ TEST_F(AuthStoreTest, FirstStartCreatesOneAdminWithARandomPasswordOnce) {
 
 TEST_F(AuthStoreTest, FirstStartUsesTheGivenPasswordAndRejectsAWeakOne) {
   EXPECT_THROW(ensure_admin(*store_, std::string("short")), store::ValidationError);
+  EXPECT_THROW(ensure_admin(*store_, std::string("password123")), store::ValidationError);
+  EXPECT_THROW(ensure_admin(*store_, std::string("admin12345")), store::ValidationError);
   EXPECT_EQ(store_->users().count(), 0);
   const auto r = ensure_admin(*store_, std::string("from-the-environment"));
   EXPECT_TRUE(r.created);
@@ -232,6 +235,30 @@ TEST_F(AuthServiceTest, RepeatedFailuresAreRateLimitedWithRetryAfter) {
   EXPECT_EQ(r.retry_after, std::optional(std::chrono::seconds(300)));
   now_ += std::chrono::seconds(301);
   EXPECT_TRUE(service_->login({"carol", "carol-password", "10.0.0.9"}).ok());
+}
+
+// Issue 18 item 8: a third party failing from elsewhere must not lock the owner out.
+TEST_F(AuthServiceTest, AThirdPartysFailuresDoNotLockTheOwnerOnACleanAddress) {
+  add("admin2", std::nullopt, Role::Admin, hash_password("owner-password"));
+  for (int i = 0; i < 20; ++i) service_->login({"admin2", "guess-" + std::to_string(i), "198.51.100." + std::to_string(i % 4)});
+  EXPECT_EQ(service_->login({"admin2", "owner-password", "198.51.100.1"}).code, kRateLimited);
+  EXPECT_TRUE(service_->login({"admin2", "owner-password", "10.0.0.7"}).ok());
+}
+
+// Lockouts live in memory, but every failure is an audit row: a restart (or a crash) replays
+// the last window, so it hands the attacker no fresh budget.
+TEST_F(AuthServiceTest, LockoutsSurviveARestartThroughTheAuditLog) {
+  add("erin", std::nullopt, Role::Agent, hash_password("erin-password"));
+  for (int i = 0; i < 3; ++i) service_->login({"erin", "wrong-pass", "10.0.0.9"});
+  ASSERT_EQ(service_->login({"erin", "erin-password", "10.0.0.9"}).code, kRateLimited);
+  AuthService::Options opt;
+  opt.limits.max_failures = 3;
+  AuthService restarted(*store_, TokenService(std::string(40, 's')), opt, [this] { return now_; });
+  auto r = restarted.login({"erin", "erin-password", "10.0.0.9"});
+  EXPECT_EQ(r.code, kRateLimited);
+  ASSERT_TRUE(r.retry_after);
+  EXPECT_GT(r.retry_after->count(), 250);
+  EXPECT_TRUE(restarted.login({"erin", "erin-password", "10.0.0.10"}).ok());
 }
 
 TEST_F(AuthServiceTest, AnImportedBcryptHashIsReplacedByArgon2idAtLogin) {

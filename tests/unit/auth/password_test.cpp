@@ -74,9 +74,42 @@ TEST(Password, NewPasswordsMustBeLongEnoughAndNotHuge) {
     }
     return "(accepted)";
   };
-  EXPECT_EQ(field_of("short"), "password: password must be at least 8 characters");
+  EXPECT_EQ(field_of("short"), "password: password must be at least 10 characters");
+  EXPECT_EQ(field_of("12345678"), "password: password must be at least 10 characters");
+  EXPECT_EQ(field_of("        "), "password: password must be at least 10 characters");
   EXPECT_EQ(field_of(std::string(kMaxPasswordLength + 1, 'a')), "password: password must be at most 1024 characters");
   EXPECT_EQ(field_of("long enough"), "(accepted)");
+}
+
+// Issue 18: "password", "12345678" and 8 spaces were accepted.
+TEST(Password, CommonRepeatedAndUsernamePasswordsAreRefused) {
+  auto why = [](std::string pw, std::string user = "alice") -> std::string {
+    try {
+      check_new_password(pw, user);
+    } catch (const store::ValidationError& e) {
+      return e.what();
+    }
+    return "(accepted)";
+  };
+  const std::string common = "password is too common; choose another";
+  EXPECT_EQ(why("password123"), common);
+  EXPECT_EQ(why("Password123"), common);  // any case
+  EXPECT_EQ(why("1234567890"), common);
+  EXPECT_EQ(why("qwertyuiop"), common);
+  EXPECT_EQ(why("iloveyou123"), common);
+  EXPECT_EQ(why("P@ssw0rd123"), common);
+  EXPECT_EQ(why("administrator"), common);
+  EXPECT_EQ(why("Welcome2026"), common);
+  EXPECT_EQ(why("          "), "password must not be one repeated character");
+  EXPECT_EQ(why("aaaaaaaaaaaa"), "password must not be one repeated character");
+  EXPECT_EQ(why("supervisor-7", "supervisor-7"), "password must not be the username");
+  EXPECT_EQ(why("AliceAlice", "alice"), "password must not be the username");
+  EXPECT_EQ(why("alice-2026!!", "alice"), "password must not be the username");
+  EXPECT_EQ(why("alice-in-wonderland", "alice"), "(accepted)");
+  EXPECT_EQ(why("correct horse battery"), "(accepted)");
+  EXPECT_EQ(why("Tr0ub4dor&3x"), "(accepted)");
+  EXPECT_TRUE(is_common_password("PASSWORD1234"));
+  EXPECT_FALSE(is_common_password("Tr0ub4dor&3x"));
 }
 
 }  // namespace

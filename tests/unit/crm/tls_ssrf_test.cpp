@@ -49,6 +49,49 @@ TEST(CrmSsrf, AddressesAreClassifiedByRange) {
   EXPECT_EQ(url_host("http://crm.example.com:8080/a?b"), "crm.example.com");
 }
 
+// IPv6 forms that embed an IPv4 address are judged by that address (issue 18): before, all
+// of these were kPublic and reached the metadata service or loopback through NAT64/6to4.
+TEST(CrmSsrf, Ipv6TransitionFormsAreJudgedByTheEmbeddedIpv4Address) {
+  // NAT64 well-known prefix 64:ff9b::/96
+  EXPECT_EQ(of("64:ff9b::169.254.169.254"), AddressClass::kBlocked);
+  EXPECT_EQ(of("64:ff9b::a9fe:a9fe"), AddressClass::kBlocked);
+  EXPECT_EQ(of("64:ff9b::7f00:1"), AddressClass::kLoopback);
+  EXPECT_EQ(of("64:ff9b::10.0.0.1"), AddressClass::kPrivate);
+  EXPECT_EQ(of("64:ff9b::8.8.8.8"), AddressClass::kPublic);
+  // local-use NAT64 64:ff9b:1::/48: at least private
+  EXPECT_EQ(of("64:ff9b:1::8.8.8.8"), AddressClass::kPrivate);
+  EXPECT_EQ(of("64:ff9b:1::169.254.169.254"), AddressClass::kBlocked);
+  // 6to4 2002::/16 (IPv4 in bytes 2-5)
+  EXPECT_EQ(of("2002:a9fe:a9fe::1"), AddressClass::kBlocked);
+  EXPECT_EQ(of("2002:7f00:1::"), AddressClass::kLoopback);
+  EXPECT_EQ(of("2002:c0a8:0101::1"), AddressClass::kPrivate);
+  EXPECT_EQ(of("2002:0808:0808::1"), AddressClass::kPublic);
+  // IPv4-compatible ::/96
+  EXPECT_EQ(of("::169.254.169.254"), AddressClass::kBlocked);
+  EXPECT_EQ(of("::127.0.0.1"), AddressClass::kLoopback);
+  EXPECT_EQ(of("::10.1.2.3"), AddressClass::kPrivate);
+  EXPECT_EQ(of("::8.8.8.8"), AddressClass::kPublic);
+  // IPv4-mapped ::ffff:0:0/96 and IPv4-translated ::ffff:0:0:0/96
+  EXPECT_EQ(of("::ffff:a9fe:a9fe"), AddressClass::kBlocked);
+  EXPECT_EQ(of("::ffff:10.0.0.1"), AddressClass::kPrivate);
+  EXPECT_EQ(of("::ffff:0:169.254.169.254"), AddressClass::kBlocked);
+  EXPECT_EQ(of("::ffff:0:127.0.0.1"), AddressClass::kLoopback);
+  // Teredo 2001::/32: server 4-7, client inverted in 12-15
+  EXPECT_EQ(of("2001:0:0808:0808::5601:fefe"), AddressClass::kBlocked);  // client ~ = 169.254.1.1
+  EXPECT_EQ(of("2001:0:a9fe:a9fe::f7f7:f7f7"), AddressClass::kBlocked);  // server = 169.254.169.254
+  EXPECT_EQ(of("2001:0:0808:0808::f7f7:f7f7"), AddressClass::kPublic);   // both 8.8.8.8
+  // Save time and connect time use the same judgement.
+  EXPECT_NE(check_url_host("http://[64:ff9b::a9fe:a9fe]/latest/meta-data", true), "");
+  EXPECT_NE(check_url_host("http://[2002:7f00:1::]:8080/", false), "");
+  EXPECT_EQ(check_url_host("http://[2002:7f00:1::]:8080/", true), "");
+  sockaddr_in6 sa{};
+  sa.sin6_family = AF_INET6;
+  ASSERT_EQ(inet_pton(AF_INET6, "64:ff9b::169.254.169.254", &sa.sin6_addr), 1);
+  EXPECT_NE(check_address(reinterpret_cast<const sockaddr*>(&sa), true), "");
+  ASSERT_EQ(inet_pton(AF_INET6, "::ffff:0:a9fe:a9fe", &sa.sin6_addr), 1);
+  EXPECT_NE(check_address(reinterpret_cast<const sockaddr*>(&sa), true), "");
+}
+
 TEST(CrmSsrf, SaveTimeValidationRefusesMetadataAlwaysAndLoopbackUnlessAllowed) {
   CrmConfig c;
   c.enabled = true;
@@ -126,6 +169,30 @@ TEST(CrmTls, HttpsDeliveryVerifiesTheReceiverWithTheTestCa) {
   p.run([&] { return p.svc->enqueue(test_call("T1"), CallEvent::kEnded); });
   ASSERT_TRUE(p.wait_status("delivered", 1));
   EXPECT_EQ(nlohmann::json::parse(rx.requests().at(0).body)["callId"], "T1");
+}
+
+// CRM_CA_FILE becomes libcurl's trust anchor: only a readable PEM certificate file is taken
+// (before, /etc/shadow or a directory were stored and handed to libcurl).
+TEST(CrmTls, TheCaFileMustBeAnAbsolutePathToAPemCertificate) {
+  test::TempDir dir;
+  test::TestCert cert = test::make_test_cert(dir.path());
+  auto field_of = [](const std::string& ca) {
+    CrmConfig c;
+    c.ca_file = ca;
+    try {
+      validate(c);
+    } catch (const ConfigError& e) {
+      return e.field() + ": " + e.what();
+    }
+    return std::string("ok");
+  };
+  EXPECT_EQ(field_of(cert.cert_file), "ok");
+  EXPECT_EQ(field_of(""), "ok");
+  EXPECT_EQ(field_of("/etc/shadow").rfind("ca_file: ", 0), 0u);
+  EXPECT_EQ(field_of("/etc/passwd"), "ca_file: ca_file: not a PEM certificate file");
+  EXPECT_EQ(field_of(dir.path()), "ca_file: ca_file: no such file");
+  EXPECT_EQ(field_of("relative/ca.pem"), "ca_file: ca_file: must be an absolute path");
+  EXPECT_EQ(field_of(cert.key_file), "ca_file: ca_file: not a PEM certificate file");
 }
 
 TEST(CrmTls, AnUntrustedCertificateIsRefusedUnlessVerificationIsOff) {

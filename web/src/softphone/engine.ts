@@ -26,6 +26,8 @@ export interface WebRtcConfig {
   server: string; extension: string; username: string; auth_username: string; password: string
   domain: string; display_name: string; ice_servers: RTCIceServer[]; dtmf: 'rfc4733' | 'info'
 }
+/** What the server answers for a user without an extension (200, as the upstream product). */
+interface NoPhone { extension: null; reason: string; message: string }
 export interface LineMedia { audioIn: number; audioOut: number; videoIn: number; remoteLevel: number; micLevel: number; energy: number }
 export type DtmfMode = 'server' | 'rfc4733' | 'info'
 
@@ -83,9 +85,10 @@ export async function startPhone(): Promise<void> {
   dispatch({ type: 'config_loading' })
   loadMissed()
   try {
-    const c = await api<WebRtcConfig>('/api/webrtc/config')
+    const c = await api<WebRtcConfig | NoPhone>('/api/webrtc/config')
     if (gen !== generation) return
-    cfg = c
+    if (c.extension === null) { fail('no_extension', 'message' in c ? c.message : ''); return }
+    cfg = c as WebRtcConfig
   } catch (e) {
     if (gen === generation) fail(configError(e), e instanceof Error ? e.message : '')
     return

@@ -20,7 +20,7 @@ export interface Leg { channel?: string; dstchannel?: string; src?: string; dst?
 interface LogPage { items: LogItem[]; next_cursor: string | null; total: number; total_exact?: boolean }
 const empty = { date_from: '', date_to: '', extension: '', direction: '', outcome: '', queue: '', min_duration: '', has_recording: '', search: '', sort: 'newest' }
 export const outcomes = ['answered', 'no_answer', 'busy', 'failed', 'cancelled', 'abandoned'] as const
-/** The query string of /api/call-log for these filters (dates are days, YYYY-MM-DD). */
+/** The query string of /api/calls/history (OpDesk's call-log shape) for these filters (dates are days, YYYY-MM-DD). */
 export const logQuery = (f: LogFilters, extra: Record<string, string | number | null> = {}) => qs({ ...f, sort: f.sort === 'newest' ? '' : f.sort, ...extra })
 
 /** Downloads the CSV export with the bearer token (a plain link could not send it). */
@@ -95,7 +95,7 @@ export function CallLog() {
   const cursor = cursors[cursors.length - 1]
   const q = useQuery({
     queryKey: ['call-log', filters, cursor],
-    queryFn: () => api<LogPage>(`/api/call-log?${logQuery(filters, { limit: 50, cursor })}`),
+    queryFn: () => api<LogPage>(`/api/calls/history?${logQuery(filters, { limit: 50, cursor })}`),
     placeholderData: keepPreviousData,
   })
   const set = (k: keyof LogFilters) => (e: { target: { value: string } }) => setDraft({ ...draft, [k]: e.target.value })
