@@ -45,7 +45,7 @@ fuzz: deps
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOPDESK_FUZZ=ON -DOPDESK_TESTS=OFF -DOPDESK_BENCH=OFF >/dev/null
 	@cmake --build $(FUZZ) -j $(JOBS) --target $$(cd fuzz && ls *_fuzz.cpp | sed 's/\.cpp//')
 	@for f in $(FUZZ)/fuzz/*_fuzz; do mkdir -p $(FUZZ)/corpus/$$(basename $$f); \
-	  $$f -max_total_time=$${FUZZ_SECONDS:-300} $(FUZZ)/corpus/$$(basename $$f) fuzz/corpus/$$(basename $$f) || exit 1; done
+	  $$f -max_total_time=$${FUZZ_SECONDS:-300} -timeout=60 $(FUZZ)/corpus/$$(basename $$f) fuzz/corpus/$$(basename $$f) || exit 1; done
 
 # The .deb (CPack, Release build, web UI included): build/opdesk_<version>_<arch>.deb
 package: deps web

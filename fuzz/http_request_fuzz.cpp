@@ -12,8 +12,10 @@
 #include <boost/asio/io_context.hpp>
 #include <sodium.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -128,7 +130,18 @@ struct App {
       out = std::move(r);
       done = true;
     });
-    while (!done) io.run_one();
+    // A request that never completes is a finding, not a stuck CI run: after 20 s say which
+    // one and abort, so libFuzzer saves the input. run_one_for also survives a stopped loop.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!done) {
+      if (io.stopped()) io.restart();
+      io.run_one_for(std::chrono::milliseconds(200));
+      if (!done && std::chrono::steady_clock::now() > deadline) {
+        std::fprintf(stderr, "http_request_fuzz: %s %s did not complete in 20 s\n", req.method.c_str(),
+                     req.target.c_str());
+        std::abort();
+      }
+    }
     return out;
   }
 };

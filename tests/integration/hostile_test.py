@@ -352,11 +352,15 @@ class Sweep:
                 raise ServerDied()
             return {"calls": []}
 
-    def foreign_call(self, scope_exts):
-        """An up call with no party in scope_exts: (call id, one of its channels) or (None, None)."""
+    def foreign_call(self, scope):
+        """An up call outside scope = (extensions, queues), by the live stream's rule (no party's
+        extension and not the call's queue in scope): (call id, one of its channels) or (None, None)."""
+        scope_exts, scope_queues = scope
         for c in self.state().get("calls", []):
             exts = {p.get("extension") for p in c.get("parties", [])}
             chans = [p.get("channel") for p in c.get("parties", []) if p.get("channel")]
+            if c.get("queue") and c.get("queue") in scope_queues:
+                continue
             if c.get("state") == "up" and chans and not exts & scope_exts:
                 return c["id"], chans[0]
         return None, None
@@ -492,7 +496,7 @@ def run_case(sw, who, action, kind, field, params, transport):
     case = f"{transport} {who.name} {action} {field}={kind}"
     foreign_call = None
     if kind.startswith("foreign-call"):
-        cid, chan = sw.foreign_call(who.scope[0])
+        cid, chan = sw.foreign_call(who.scope)
         if not cid:
             return  # no out-of-scope call at this moment; the next action gets another chance
         foreign_call = cid
@@ -515,7 +519,7 @@ def run_case(sw, who, action, kind, field, params, transport):
         time.sleep(0.1)
         if not sw.call_up(foreign_call):
             # The call may have ended by itself: the same request on another foreign call decides.
-            cid, chan = sw.foreign_call(who.scope[0])
+            cid, chan = sw.foreign_call(who.scope)
             if cid:
                 p = dict(params, **{field: cid if field == "call_id" else chan})
                 try:
@@ -663,7 +667,7 @@ def run_routes(sw):
             if pattern == "/api/calls/{id}/hangup":
                 variants.append(("absent-path", "path", "/api/calls/nope-123/hangup", None))
                 if who.scope is not None and not who.key:
-                    cid, _ = sw.foreign_call(who.scope[0])
+                    cid, _ = sw.foreign_call(who.scope)
                     if cid:
                         variants.append(("foreign-path", "path", f"/api/calls/{cid}/hangup", None))
             for kind, field, p, raw in variants:
