@@ -34,9 +34,9 @@ const armToasts = (page) => page.evaluate(() => {
 /** The first toast since armToasts() that answers the user's own action: {ok, text}. Call-quality
  *  alerts (the simulated office has poor calls at random) arrive as toasts too and are skipped. */
 async function nextToast(page) {
-  const own = () => (window.__toasts ?? []).filter((t) => !/ poor: .*loss/.test(t.text))
-  await page.waitForFunction(`(${own.toString()})().length > 0`, null, { timeout: 15000 })
-  return page.evaluate(`(${own.toString()})()[0]`)
+  // Functions, not strings: the page's CSP forbids eval.
+  await page.waitForFunction(() => (window.__toasts ?? []).some((t) => !/ poor: .*loss/.test(t.text)), null, { timeout: 15000 })
+  return page.evaluate(() => window.__toasts.find((t) => !/ poor: .*loss/.test(t.text)))
 }
 
 // The simulated office calls at random: when a scenario needs a call now, the admin places one
