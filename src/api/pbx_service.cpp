@@ -31,6 +31,7 @@ bool is_rtcp(const ami::Message& m) {
 
 const std::vector<std::string>& PbxService::resync_actions() {
   static const std::vector<std::string> kActions = {
+      "CoreSettings",  // not a list: the Asterisk version (pbx.version)
       "CoreShowChannels",  "Status",   "QueueStatus",  "ExtensionStateList",  "DeviceStateList",
       "PJSIPShowEndpoints", "PJSIPShowContacts", "SIPpeers", "ParkedCalls", "ConfbridgeListRooms",
       "DBGetTree"};
@@ -112,7 +113,7 @@ asio::awaitable<void> PbxService::resync(uint64_t connection) {
     if (!*alive || connection != connection_ || !client_->connected()) co_return;
     ami::Action a(name);
     if (name == "DBGetTree") a.set("Family", "DND");
-    auto r = co_await client_->send(std::move(a), true);
+    auto r = co_await client_->send(std::move(a), name != "CoreSettings");
     if (!*alive) co_return;
     if (!r.ok) spdlog::debug("pbx: resync {} answered {}", name, r.error);
     if (!r.ok && (r.error == "timeout" || r.error == "not connected" || r.error == "connection lost")) {

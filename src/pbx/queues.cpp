@@ -1,7 +1,7 @@
 // Queues (app_queue): parameters and counters (QueueParams, QueueSummary, caller/agent events),
 // members (QueueMember list items and every live QueueMember* event carry the full member, so
 // they are applied alike) and waiting callers with the members being rung for them.
-// Pause reason: PausedReason (Asterisk 18+) or Reason (16); the last reason is kept.
+// Pause reason: PausedReason (Asterisk 18+) or Reason (16), kept while paused, cleared on unpause.
 #include <algorithm>
 
 #include "pbx/engine_internal.hpp"
@@ -62,7 +62,8 @@ void Engine::member_fields(QueueMember& mem, const ami::Message& m) {
   if (m.has("Paused")) mem.paused = truthy(m.get("Paused"));
   if (m.has("Ringinuse")) mem.ringinuse = truthy(m.get("Ringinuse"));
   std::string_view reason = m.has("PausedReason") ? m.get("PausedReason") : m.get("Reason");
-  if (!reason.empty()) mem.reason.assign(reason);
+  if (!mem.paused) mem.reason.clear();  // a member at work has no pause reason (Asterisk may echo the last)
+  else if (!reason.empty()) mem.reason.assign(reason);
   mem.touched = counter_;
 }
 

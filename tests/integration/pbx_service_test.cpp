@@ -191,5 +191,25 @@ TEST_F(PbxServiceTest, LostConnectionMarksThePbxDisconnected) {
   svc.stop();
 }
 
+// #19: pbx.version was empty; the resync asks CoreSettings (a single response, not a list). The
+// answer below is Asterisk 22.9.0's, as the lab's AMI sends it.
+TEST_F(PbxServiceTest, ResyncReadsTheAsteriskVersionFromCoreSettings) {
+  peer->on_action("CoreSettings", [](const AmiFrame& fr) {
+    return "Response: Success\r\nActionID: " + fr.action_id() +
+           "\r\nAMIversion: 11.0.0\r\nAsteriskVersion: 22.9.0\r\nSystemName: \r\nCoreMaxCalls: 0\r\n"
+           "CoreMaxLoadAvg: 0.000000\r\nCoreRunUser: asterisk\r\nCoreRunGroup: asterisk\r\n"
+           "CoreMaxFilehandles: 0\r\nCoreRealTimeEnabled: No\r\nCoreCDRenabled: Yes\r\n"
+           "CoreHTTPenabled: Yes\r\nSoundsSearchCustomDir: No\r\n\r\n";
+  });
+  PbxService svc(io.get_executor(), options());
+  int resyncs = 0;
+  svc.on_resync = [&] { ++resyncs; };
+  svc.start();
+  ASSERT_TRUE(run_until(io, [&] { return resyncs == 1; }));
+  EXPECT_EQ(svc.engine().state().pbx.version, "22.9.0");
+  EXPECT_TRUE(svc.synced()) << "a single-response action must not wait for a list end";
+  svc.stop();
+}
+
 }  // namespace
 }  // namespace opdesk::api

@@ -171,7 +171,7 @@ TEST(Traces, MemberPauseAddPenaltyRemoveFollowTheAmiActions) {
   auto unpaused = replay_trace("08-queue-member-pause-unpause-add-remove", 13.0);
   EXPECT_FALSE(member(*unpaused, "support", "1001")->paused);
   EXPECT_FALSE(member(*unpaused, "support", "1005")->paused);
-  EXPECT_EQ(member(*unpaused, "support", "1001")->reason, "Lunch");  // last reason kept
+  EXPECT_EQ(member(*unpaused, "support", "1001")->reason, "") << "the reason goes with the pause";
   auto pen = replay_trace("08-queue-member-pause-unpause-add-remove", 15.0);
   EXPECT_EQ(member(*pen, "support", "1005")->penalty, 2);
   auto rm = replay_trace("08-queue-member-pause-unpause-add-remove", 16.5);

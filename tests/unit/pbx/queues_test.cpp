@@ -39,7 +39,7 @@ TEST(Queues, PauseReasonComesFromPausedReasonOrTheOlderReasonField) {
   EXPECT_EQ(q(p, "support").members.at("PJSIP/1005").reason, "Break");
   p.feed(member("QueueMemberPause", "support", "PJSIP/1005", {{"Paused", "0"}}));
   EXPECT_FALSE(q(p, "support").members.at("PJSIP/1005").paused);
-  EXPECT_EQ(q(p, "support").members.at("PJSIP/1005").reason, "Break");  // the last reason is kept
+  EXPECT_EQ(q(p, "support").members.at("PJSIP/1005").reason, "") << "an unpaused member shows no reason";
   p.feed(member("QueueMemberPenalty", "support", "PJSIP/1005", {{"Penalty", "3"}}));
   EXPECT_EQ(q(p, "support").members.at("PJSIP/1005").penalty, 3);
   p.feed(member("QueueMemberRinginuse", "support", "PJSIP/1005", {{"Ringinuse", "1"}}));
